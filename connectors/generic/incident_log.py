@@ -13,9 +13,8 @@ without a database or a Flask app.
 from __future__ import annotations
 
 import csv
-import io
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import TextIO
@@ -80,8 +79,9 @@ class IncidentLogError(ValueError):
 class LogRow:
     """One saved version of an incident, with the fields that goal events need.
 
-    ``occurred_at`` is the UTC time at which the replay places the row. It is the
-    ``sys_updated_at`` value read in the log's time zone, moved forward to the
+    ``updated_at`` is ``sys_updated_at`` as a naive local time, which decides the
+    order of rows. ``occurred_at`` is the UTC time at which the replay places the
+    row: ``sys_updated_at`` read in the log's time zone, moved forward to the
     incident's ``opened_at`` or to the previous row's time when it would come earlier.
     """
 
@@ -142,11 +142,12 @@ def read_incidents(source: str | os.PathLike[str] | TextIO, time_zone: str | Zon
 
 
 def iter_ticket_events(
-    source: str | os.PathLike[str] | TextIO | Iterable[Incident], time_zone: str | ZoneInfo
+    source: str | os.PathLike[str] | TextIO | list[Incident], time_zone: str | ZoneInfo
 ) -> Iterator[tuple[str, list[dict]]]:
     """Yield each incident's number with its ticket events in replay order.
 
-    ``source`` is a log path, a text stream, or incidents from read_incidents. The
+    ``source`` is a log path, a text stream, or the list that read_incidents
+    returns, in which case ``time_zone`` is not used again. The
     events are ``ticket.created``, ``ticket.moved``, ``ticket.owner_changed``,
     ``ticket.updated``, ``ticket.state_changed`` and ``message.added`` (the first
     response proxy). Events of one row share its ``sequence`` and are listed in the
@@ -188,9 +189,9 @@ def log_month_span(source: str | os.PathLike[str] | TextIO, time_zone: str | Zon
 
 
 def _incidents(source, time_zone) -> list[Incident]:
-    if isinstance(source, (str, os.PathLike, io.IOBase)):
-        return read_incidents(source, time_zone)
-    return list(source)
+    if isinstance(source, list):
+        return source
+    return read_incidents(source, time_zone)
 
 
 def _read_stream(stream: TextIO, zone: ZoneInfo) -> list[Incident]:
