@@ -1,0 +1,3 @@
+"""helpdesk-goals: service goals for open-source helpdesks."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,39 @@
+"""SQLAlchemy models, one module per aggregate. Importing this package registers them all."""
+
+from .base import Base, UTCDateTime, utcnow
+from .goals import (
+    Goal,
+    GoalAudit,
+    GoalContributor,
+    GoalPipeline,
+    Milestone,
+    PendingRecompute,
+    Result,
+    Target,
+)
+from .inbox import InboxEvent
+from .installation import Installation
+from .people import Membership, Pipeline, Team, User
+from .tickets import Ticket, TicketEvent
+
+__all__ = [
+    "Base",
+    "Goal",
+    "GoalAudit",
+    "GoalContributor",
+    "GoalPipeline",
+    "InboxEvent",
+    "Installation",
+    "Membership",
+    "Milestone",
+    "PendingRecompute",
+    "Pipeline",
+    "Result",
+    "Target",
+    "Team",
+    "Ticket",
+    "TicketEvent",
+    "User",
+    "UTCDateTime",
+    "utcnow",
+]

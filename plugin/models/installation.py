@@ -1,0 +1,30 @@
+"""The installation aggregate: one connected helpdesk and its settings."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, UTCDateTime, utcnow
+
+
+class Installation(Base):
+    """A helpdesk connected to the plugin; every other row belongs to one."""
+
+    __tablename__ = "installations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    connector: Mapped[str] = mapped_column(String(40))
+    base_url: Mapped[str | None] = mapped_column(String(500))
+    host_api_token: Mapped[str | None] = mapped_column(Text)
+    webhook_secret: Mapped[str] = mapped_column(String(200))
+    api_token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    time_zone: Mapped[str] = mapped_column(String(64))
+    locale: Mapped[str] = mapped_column(String(8))
+    fiscal_year_start_month: Mapped[int] = mapped_column(Integer, default=1)
+    week_start: Mapped[int] = mapped_column(Integer, default=0)
+    grace_minutes: Mapped[int] = mapped_column(Integer, default=60)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
