@@ -1,0 +1,1 @@
+"""The goal domain: periods, metrics, aggregation and status, as pure functions."""

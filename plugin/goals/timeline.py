@@ -1,0 +1,142 @@
+"""A ticket's timeline replayed in order: closes, first response and who held it when.
+
+The engine never trusts a host's summary fields (first close time, "answered"
+flags); it walks the stored events in time order and derives every fact itself,
+so late or reordered webhook deliveries give the same answer as ordered ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+CLOSED_CLASSES = frozenset({"resolved", "closed"})
+STATE_CLASSES = ("new", "open", "pending", "resolved", "closed")
+
+# Events of one ticket that share a time (and sequence) apply in this order, so a
+# log row that changes owner and state at once credits the new owner.
+_KIND_ORDER = {"created": 0, "moved": 1, "owner": 2, "updated": 3, "message": 4, "state": 5, "removed": 6}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One stored timeline event, as the engine needs it."""
+
+    kind: str
+    at: datetime
+    event_id: str
+    sequence: int | None = None
+    state_class: str | None = None
+    owner_id: int | None = None
+    owner_set: bool = False
+    pipeline_id: int | None = None
+    pipeline_set: bool = False
+    team_id: int | None = None
+    team_set: bool = False
+    author_id: int | None = None
+    author_role: str | None = None
+    public: bool | None = None
+    auto_reply: bool | None = None
+
+
+@dataclass(frozen=True)
+class Moment:
+    """Where a ticket stood at one event: its owner, team and pipeline then."""
+
+    at: datetime
+    owner_id: int | None
+    team_id: int | None
+    pipeline_id: int | None
+
+
+@dataclass(frozen=True)
+class Response:
+    """The first response: when, how long after the clock started, and by whom."""
+
+    moment: Moment
+    seconds: float
+    responder_id: int | None
+    started_at: datetime
+
+
+@dataclass
+class TicketHistory:
+    """The facts the metrics need from one ticket's timeline."""
+
+    ticket_id: int
+    created_at: datetime | None
+    agent_opened: bool
+    closes: list[Moment] = field(default_factory=list)
+    response: Response | None = None
+
+
+def sort_key(entry: Entry):
+    """Order entries by time, then host sequence, then kind, then event id."""
+    sequence = entry.sequence if entry.sequence is not None else -1
+    return (entry.at, sequence, _KIND_ORDER.get(entry.kind, 9), entry.event_id)
+
+
+def replay(ticket_id: int, created_by_role: str | None, entries: list[Entry]) -> TicketHistory:
+    """Walk a ticket's entries in order and return its closes and first response.
+
+    A close is a move from outside the closed class (resolved or closed) into it;
+    a ticket created in the closed class closes at its creation. The first response
+    is the first public, non-automatic message by an agent at or after the clock
+    start: creation, or the first customer message when that comes later.
+    """
+    ordered = sorted(entries, key=sort_key)
+    created = next((entry for entry in ordered if entry.kind == "created"), None)
+    history = TicketHistory(
+        ticket_id=ticket_id,
+        created_at=created.at if created else None,
+        agent_opened=created_by_role == "agent",
+    )
+    if created is None:
+        return history
+
+    first_customer_message = next(
+        (entry.at for entry in ordered if entry.kind == "message" and entry.author_role == "customer"), None
+    )
+    clock_start = created.at
+    if first_customer_message is not None and first_customer_message > clock_start:
+        clock_start = first_customer_message
+
+    owner_id = team_id = pipeline_id = None
+    state_class = None
+    for entry in ordered:
+        if entry.at < created.at:
+            continue
+
+        if entry.kind in ("created", "moved"):
+            if entry.pipeline_set:
+                pipeline_id = entry.pipeline_id
+            if entry.team_set:
+                team_id = entry.team_id
+        if entry.kind in ("created", "owner") and (entry.owner_set or entry.kind == "created"):
+            owner_id = entry.owner_id
+
+        moment = Moment(entry.at, owner_id, team_id, pipeline_id)
+
+        if entry.kind in ("created", "state") and entry.state_class is not None:
+            entering_closed = entry.state_class in CLOSED_CLASSES and state_class not in CLOSED_CLASSES
+            if entering_closed:
+                history.closes.append(moment)
+            state_class = entry.state_class
+
+        is_response = (
+            entry.kind == "message"
+            and history.response is None
+            and entry.author_role == "agent"
+            and entry.public
+            and not entry.auto_reply
+            and entry.at >= clock_start
+        )
+        if is_response:
+            history.response = Response(
+                moment=moment,
+                seconds=(entry.at - clock_start).total_seconds(),
+                responder_id=entry.author_id,
+                started_at=clock_start,
+            )
+
+    return history
