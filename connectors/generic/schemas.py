@@ -1,0 +1,175 @@
+"""Marshmallow schemas of the generic event format (``docs/events.md``).
+
+One schema per event type; ``load_event`` picks it from ``type`` and returns the
+loaded dict with ``occurred_at`` as an aware datetime. Unknown fields are
+rejected, so a misspelt field fails loudly instead of being dropped.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
+
+STATE_CLASSES = ("new", "open", "pending", "resolved", "closed")
+AUTHOR_ROLES = ("agent", "customer", "system", "bot")
+USER_ROLES = ("admin", "manager", "agent", "customer")
+
+
+def _ref(required: bool = True, allow_none: bool = False) -> fields.String:
+    kwargs: dict[str, Any] = {"required": required, "allow_none": allow_none, "validate": validate.Length(1, 200)}
+    if not required:
+        kwargs["load_default"] = None
+    return fields.String(**kwargs)
+
+
+class EventSchema(Schema):
+    """Fields every event carries."""
+
+    class Meta:
+        unknown = RAISE
+
+    event_id = fields.String(required=True, validate=validate.Length(1, 200))
+    type = fields.String(required=True)
+    occurred_at = fields.AwareDateTime(required=True, format="iso")
+    sequence = fields.Integer(load_default=None, allow_none=True)
+
+
+class TicketCreated(EventSchema):
+    ticket = _ref()
+    pipeline = _ref(required=False, allow_none=True)
+    team = _ref(required=False, allow_none=True)
+    priority = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=60))
+    channel = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
+    created_by_role = fields.String(required=True, validate=validate.OneOf(("agent", "customer")))
+    created_by = _ref(required=False, allow_none=True)
+    state = fields.String(required=True, validate=validate.Length(1, 100))
+    state_class = fields.String(required=True, validate=validate.OneOf(STATE_CLASSES))
+    owner = _ref(required=False, allow_none=True)
+    tags = fields.List(fields.String(validate=validate.Length(1, 100)), load_default=None)
+
+
+class MessageAdded(EventSchema):
+    ticket = _ref()
+    message = _ref()
+    author = _ref(required=False, allow_none=True)
+    author_role = fields.String(required=True, validate=validate.OneOf(AUTHOR_ROLES))
+    public = fields.Boolean(required=True)
+    auto_reply = fields.Boolean(load_default=False)
+
+
+class StateChanged(EventSchema):
+    ticket = _ref()
+    from_state = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    to_state = fields.String(required=True, validate=validate.Length(1, 100))
+    from_class = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(STATE_CLASSES))
+    to_class = fields.String(required=True, validate=validate.OneOf(STATE_CLASSES))
+    actor = _ref(required=False, allow_none=True)
+
+
+class OwnerChanged(EventSchema):
+    ticket = _ref()
+    from_owner = _ref(required=False, allow_none=True)
+    to_owner = _ref(required=True, allow_none=True)
+    actor = _ref(required=False, allow_none=True)
+
+
+class TicketMoved(EventSchema):
+    ticket = _ref()
+    pipeline = fields.String(allow_none=True, validate=validate.Length(1, 200))
+    team = fields.String(allow_none=True, validate=validate.Length(1, 200))
+
+
+class TicketUpdated(EventSchema):
+    ticket = _ref()
+    priority = fields.String(allow_none=True, validate=validate.Length(max=60))
+    channel = fields.String(allow_none=True, validate=validate.Length(max=40))
+    tags = fields.List(fields.String(validate=validate.Length(1, 100)))
+
+
+class TicketMerged(EventSchema):
+    ticket = _ref()
+    into = _ref(required=False, allow_none=True)
+
+
+class TicketRemoved(EventSchema):
+    ticket = _ref()
+
+
+class UserUpserted(EventSchema):
+    user = _ref()
+    name = fields.String(required=True, validate=validate.Length(1, 200))
+    email = fields.Email(load_default=None, allow_none=True)
+    role = fields.String(required=True, validate=validate.OneOf(USER_ROLES))
+    active = fields.Boolean(load_default=True)
+    locale = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(("it", "en")))
+
+
+class UserDeactivated(EventSchema):
+    user = _ref()
+
+
+class TeamUpserted(EventSchema):
+    team = _ref()
+    name = fields.String(required=True, validate=validate.Length(1, 200))
+
+
+class PipelineUpserted(EventSchema):
+    pipeline = _ref()
+    name = fields.String(required=True, validate=validate.Length(1, 200))
+
+
+class MembershipChanged(EventSchema):
+    user = _ref()
+    team = _ref()
+    kind = fields.String(required=True, validate=validate.OneOf(("primary", "extra")))
+    member = fields.Boolean(required=True)
+
+
+EVENT_SCHEMAS: dict[str, type[EventSchema]] = {
+    "ticket.created": TicketCreated,
+    "message.added": MessageAdded,
+    "ticket.state_changed": StateChanged,
+    "ticket.owner_changed": OwnerChanged,
+    "ticket.moved": TicketMoved,
+    "ticket.updated": TicketUpdated,
+    "ticket.merged": TicketMerged,
+    "ticket.deleted": TicketRemoved,
+    "ticket.spam": TicketRemoved,
+    "user.upserted": UserUpserted,
+    "user.deactivated": UserDeactivated,
+    "team.upserted": TeamUpserted,
+    "pipeline.upserted": PipelineUpserted,
+    "membership.changed": MembershipChanged,
+}
+
+
+def _flatten(messages: Any, prefix: str) -> dict[str, list[str]]:
+    flat: dict[str, list[str]] = {}
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            flat.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+    elif isinstance(messages, list) and all(isinstance(item, str) for item in messages):
+        flat[prefix] = list(messages)
+    else:
+        flat[prefix] = [str(messages)]
+    return flat
+
+
+def load_event(raw: Any, path: str = "") -> dict[str, Any]:
+    """Validate one event and return it loaded.
+
+    Raises ``ValidationError`` whose ``messages`` is a flat map from field path
+    (``events[3].occurred_at``) to messages.
+    """
+    if not isinstance(raw, dict):
+        raise ValidationError({path or "event": ["must be a JSON object"]})
+    event_type = raw.get("type")
+    schema_class = EVENT_SCHEMAS.get(event_type) if isinstance(event_type, str) else None
+    if schema_class is None:
+        allowed = ", ".join(EVENT_SCHEMAS)
+        raise ValidationError({f"{path}.type" if path else "type": [f"unknown event type {event_type!r}: use one of {allowed}"]})
+    try:
+        return schema_class().load(raw)
+    except ValidationError as error:
+        raise ValidationError(_flatten(error.messages, path)) from None

@@ -1,0 +1,13 @@
+"""The schedule for ``rq cron jobs.cron``: periodic jobs under fixed names.
+
+``rq cron`` keeps one entry per name, so restarting the scheduler never doubles
+a periodic job.
+"""
+
+from rq import cron
+
+from .maintenance import sweep
+from .recompute import reconcile_all
+
+cron.register(sweep, queue_name="maintenance", interval=60, name="sweep")
+cron.register(reconcile_all, queue_name="maintenance", cron="15 3 * * *", name="reconcile-daily", job_timeout=3600)

@@ -1,0 +1,225 @@
+"""Marshmallow schemas of the JSON API: request shapes in, documents out."""
+
+from __future__ import annotations
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+
+from ..goals.metrics import TEMPLATES
+from ..goals.periods import FREQUENCIES, SPAN_KINDS
+
+
+class StrictSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class InstallationCreateSchema(StrictSchema):
+    name = fields.String(required=True, validate=validate.Length(1, 200))
+    connector = fields.String(required=True, validate=validate.Length(1, 40))
+    base_url = fields.Url(load_default=None, allow_none=True, require_tld=False)
+    host_api_token = fields.String(load_default=None, allow_none=True, load_only=True)
+    time_zone = fields.String(load_default="Europe/Rome")
+    locale = fields.String(load_default="en", validate=validate.OneOf(("en", "it")))
+    fiscal_year_start_month = fields.Integer(load_default=1, validate=validate.Range(1, 12))
+    week_start = fields.Integer(load_default=0, validate=validate.OneOf((0, 6)))
+    grace_minutes = fields.Integer(load_default=60, validate=validate.Range(0, 10080))
+
+
+class InstallationSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    connector = fields.String()
+    base_url = fields.String(allow_none=True)
+    time_zone = fields.String()
+    locale = fields.String()
+    fiscal_year_start_month = fields.Integer()
+    week_start = fields.Integer()
+    grace_minutes = fields.Integer()
+    webhook_path = fields.Method("_webhook_path")
+    created_at = fields.DateTime()
+
+    def _webhook_path(self, installation) -> str:
+        return f"/webhooks/{installation.connector}/{installation.id}"
+
+
+class UserSchema(Schema):
+    id = fields.Integer()
+    host_ref = fields.String()
+    name = fields.String()
+    email = fields.String(allow_none=True)
+    role = fields.String()
+    active = fields.Boolean()
+    locale = fields.String(allow_none=True)
+    deactivated_at = fields.DateTime(allow_none=True)
+
+
+class TeamSchema(Schema):
+    id = fields.Integer()
+    host_ref = fields.String()
+    name = fields.String()
+    members = fields.List(fields.Dict(), dump_default=None)
+
+
+class PipelineSchema(Schema):
+    id = fields.Integer()
+    host_ref = fields.String()
+    name = fields.String()
+
+
+class SpanSchema(StrictSchema):
+    kind = fields.String(required=True, validate=validate.OneOf(SPAN_KINDS))
+    year = fields.Integer(validate=validate.Range(1970, 2200))
+    start = fields.Date()
+    end = fields.Date()
+
+    @validates_schema
+    def _fields_for_kind(self, data, **_kwargs):
+        if data["kind"] in ("year", "fiscal_year") and "year" not in data:
+            raise ValidationError(f"a {data['kind']} span needs 'year'", "year")
+        if data["kind"] == "dates":
+            missing = [name for name in ("start", "end") if name not in data]
+            if missing:
+                raise ValidationError(f"a dates span needs {' and '.join(missing)}", missing[0])
+
+
+class ContributorsSchema(StrictSchema):
+    kind = fields.String(required=True, validate=validate.OneOf(("users", "teams")))
+    users = fields.List(fields.Integer(), load_default=list)
+    teams = fields.List(fields.Integer(), load_default=list)
+    include_extra_members = fields.Boolean(load_default=False)
+    team_basis = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(("per_user", "team")))
+    team_attribution = fields.String(load_default="membership",
+                                     validate=validate.OneOf(("membership", "ticket_team")))
+
+
+class TargetOverrideSchema(StrictSchema):
+    milestone = fields.String(required=True)
+    user = fields.Integer()
+    team = fields.Integer()
+    value = fields.Float(required=True, validate=validate.Range(min=0))
+
+    @validates_schema
+    def _one_contributor(self, data, **_kwargs):
+        if ("user" in data) == ("team" in data):
+            raise ValidationError("name exactly one of 'user' or 'team'", "user")
+
+
+class TargetsSchema(StrictSchema):
+    user = fields.Float(validate=validate.Range(min=0))
+    team = fields.Float(validate=validate.Range(min=0))
+    milestones = fields.List(fields.Nested(TargetOverrideSchema), load_default=list)
+
+
+class GoalCreateSchema(StrictSchema):
+    """A new goal. Durations (targets of the average-time templates) are in seconds."""
+
+    name = fields.String(required=True, validate=validate.Length(1, 200))
+    template = fields.String(required=True, validate=validate.OneOf(tuple(TEMPLATES)))
+    frequency = fields.String(required=True, validate=validate.OneOf(FREQUENCIES))
+    span = fields.Nested(SpanSchema, required=True)
+    time_zone = fields.String(load_default=None, allow_none=True)
+    contributors = fields.Nested(ContributorsSchema, required=True)
+    pipelines = fields.List(fields.Integer(), load_default=list)
+    targets = fields.Nested(TargetsSchema, required=True)
+    response_credit = fields.String(load_default="responder", validate=validate.OneOf(("responder", "owner")))
+    include_agent_opened = fields.Boolean(load_default=False)
+
+
+class TargetChangeSchema(StrictSchema):
+    contributor = fields.Integer(required=True)
+    milestone = fields.String(required=True)
+    value = fields.Float(required=True, validate=validate.Range(min=0))
+
+
+class TargetChangesSchema(StrictSchema):
+    targets = fields.List(fields.Nested(TargetChangeSchema), required=True, validate=validate.Length(min=1))
+
+
+class GoalUpdateSchema(StrictSchema):
+    """Fields a goal accepts after creation. ``pipelines`` is named only to reject it clearly."""
+
+    name = fields.String(validate=validate.Length(1, 200))
+    pipelines = fields.Raw()
+
+
+class MilestoneSchema(Schema):
+    id = fields.Integer()
+    position = fields.Integer()
+    label = fields.String()
+    starts_at = fields.DateTime()
+    ends_at = fields.DateTime()
+    frozen = fields.Method("_frozen")
+
+    def _frozen(self, milestone) -> bool:
+        return milestone.frozen_at is not None
+
+
+class ContributorSchema(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    user_id = fields.Integer(allow_none=True)
+    team_id = fields.Integer(allow_none=True)
+    team_contributor_id = fields.Integer(allow_none=True)
+
+
+class GoalSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    template = fields.String()
+    frequency = fields.String()
+    span = fields.Dict()
+    time_zone = fields.String()
+    contributor_kind = fields.String()
+    include_extra_members = fields.Boolean()
+    team_basis = fields.String()
+    team_attribution = fields.String()
+    response_credit = fields.String()
+    include_agent_opened = fields.Boolean()
+    pipelines = fields.List(fields.Integer())
+    created_by = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    milestones = fields.List(fields.Nested(MilestoneSchema))
+    contributors = fields.List(fields.Nested(ContributorSchema))
+
+
+class ProgressCellSchema(Schema):
+    milestone = fields.String()
+    starts_at = fields.DateTime()
+    ends_at = fields.DateTime()
+    value = fields.Float(allow_none=True)
+    target = fields.Float(allow_none=True)
+    progress = fields.Float(allow_none=True)
+    status = fields.String()
+    sample_count = fields.Integer()
+    frozen = fields.Boolean()
+
+
+class ProgressContributorSchema(Schema):
+    contributor = fields.Integer()
+    kind = fields.String()
+    user_id = fields.Integer(allow_none=True)
+    team_id = fields.Integer(allow_none=True)
+    name = fields.String()
+    team_contributor_id = fields.Integer(allow_none=True)
+    milestones = fields.List(fields.Nested(ProgressCellSchema))
+
+
+class ProgressSchema(Schema):
+    goal = fields.Integer()
+    template = fields.String()
+    unit = fields.String()
+    contributors = fields.List(fields.Nested(ProgressContributorSchema))
+
+
+class AuditSchema(Schema):
+    id = fields.Integer()
+    actor = fields.String()
+    at = fields.DateTime()
+    field = fields.String()
+    old_value = fields.String(allow_none=True)
+    new_value = fields.String(allow_none=True)
+
+
+class ErrorSchema(Schema):
+    error = fields.String()
+    fields = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))

@@ -1,0 +1,71 @@
+"""The read-only overview page: every goal with its contributors' current numbers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Blueprint, abort, current_app, g, render_template, request
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from .db import transaction
+from .links import LinkError, read_link
+from .models import Goal, Installation
+from .services.progress import progress_document
+from .text import format_value, status_label
+
+blueprint = Blueprint("overview", __name__, template_folder="templates")
+
+LINK_MAX_AGE_SECONDS = 30 * 24 * 3600
+
+
+def _current_milestone(goal: Goal, now: datetime, requested: str | None):
+    """Return the requested milestone, else the one running now, else the latest that started."""
+    if requested:
+        for milestone in goal.milestones:
+            if milestone.label == requested:
+                return milestone
+    started = [milestone for milestone in goal.milestones if milestone.starts_at <= now]
+    running = [milestone for milestone in started if now < milestone.ends_at]
+    if running:
+        return running[0]
+    return started[-1] if started else goal.milestones[0]
+
+
+@blueprint.get("/overview")
+def overview():
+    runtime = current_app.extensions["helpdesk_goals"]
+    token = request.args.get("token", "")
+    try:
+        grant = read_link(current_app.config["SECRET_KEY"], token, LINK_MAX_AGE_SECONDS)
+    except LinkError as error:
+        return render_template("error.html", message=str(error)), 403
+
+    now = runtime.clock()
+    with transaction(runtime.sessions) as session:
+        installation = session.get(Installation, grant.installation_id)
+        if installation is None:
+            abort(404)
+        g.installation_locale = installation.locale
+        goals = session.scalars(select(Goal).where(Goal.installation_id == installation.id).order_by(Goal.id)).all()
+        sections = []
+        for goal in goals:
+            milestone = _current_milestone(goal, now, request.args.get(f"m{goal.id}"))
+            document = progress_document(session, goal, now)
+            rows = []
+            for contributor in document["contributors"]:
+                cell = next(item for item in contributor["milestones"] if item["milestone"] == milestone.label)
+                rows.append({
+                    "name": contributor["name"],
+                    "kind": contributor["kind"],
+                    "value": format_value(goal.template, cell["value"]),
+                    "target": format_value(goal.template, cell["target"]),
+                    "progress": "" if cell["progress"] is None else f"{cell['progress'] * 100:.0f}%",
+                    "status": cell["status"],
+                    "status_label": status_label(cell["status"]),
+                    "samples": cell["sample_count"],
+                })
+            rows.sort(key=lambda row: (row["kind"] != "team", row["name"]))
+            sections.append({"goal": goal, "milestone": milestone, "rows": rows})
+        return render_template("overview.html", installation=installation, sections=sections,
+                               title=_("Service goals"))

@@ -1,0 +1,47 @@
+"""Localized text shared by pages and the command line: values, statuses, template names."""
+
+from __future__ import annotations
+
+from babel.numbers import format_decimal
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+
+from .goals.metrics import COUNT_TEMPLATES
+
+STATUS_LABELS = {
+    "pending": _l("pending"),
+    "in_progress": _l("in progress"),
+    "achieved": _l("achieved"),
+    "exceeded": _l("exceeded"),
+    "missed": _l("missed"),
+    "no_data": _l("no data"),
+}
+TEMPLATE_LABELS = {
+    "tickets_closed": _l("Tickets closed"),
+    "avg_first_response_time": _l("Average ticket response time"),
+    "avg_resolution_time": _l("Average ticket resolution time"),
+}
+
+
+def _locale_name(locale: str | None) -> str:
+    if locale:
+        return locale
+    current = get_locale()
+    return str(current) if current else "en"
+
+
+def format_value(template: str, value: float | None, locale: str | None = None) -> str:
+    """Format a count as a whole number and a duration in hours with one decimal (``12,5 h`` in Italian).
+
+    An average without samples reads "no tickets", never 0.
+    """
+    if value is None:
+        return str(_l("no tickets")) if template not in COUNT_TEMPLATES else "0"
+    if template in COUNT_TEMPLATES:
+        return format_decimal(value, format="#,##0", locale=_locale_name(locale))
+    hours = value / 3600
+    return f"{format_decimal(hours, format='#,##0.0', locale=_locale_name(locale))} h"
+
+
+def status_label(status: str) -> str:
+    return str(STATUS_LABELS.get(status, status))

@@ -1,0 +1,5 @@
+"""The webhook receiver blueprint."""
+
+from .views import blueprint
+
+__all__ = ["blueprint"]
