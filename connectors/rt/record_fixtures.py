@@ -6,8 +6,8 @@ answers: each scrip delivery as ``fixtures/<condition>.json`` holding
 catch-up needs under ``fixtures/rest2/``. Run from the repository root::
 
     .ci/install-rt install
-    .ci/install-rt init .ci/rt/rt.db
-    export RT_CI_DB=$PWD/.ci/rt/rt.db GOALS_WEBHOOK_SECRET=fixture-secret
+    .ci/install-rt init .ci/work/rt/rt.db
+    export RT_CI_DB=$PWD/.ci/work/rt/rt.db GOALS_WEBHOOK_SECRET=fixture-secret
     .ci/install-rt start
     python3 connectors/rt/record_fixtures.py
     .ci/install-rt stop
