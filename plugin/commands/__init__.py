@@ -1,0 +1,1 @@
+"""Command-line subcommands of ``helpdesk-goals``, one module each."""
