@@ -12,12 +12,13 @@ from .goals import (
     Target,
 )
 from .inbox import InboxEvent
-from .installation import Installation
+from .installation import ConnectorState, Installation
 from .people import Membership, Pipeline, Team, User
 from .tickets import Ticket, TicketEvent
 
 __all__ = [
     "Base",
+    "ConnectorState",
     "Goal",
     "GoalAudit",
     "GoalContributor",
