@@ -13,6 +13,8 @@ from datetime import datetime, timezone
 from typing import Callable
 
 from redis import Redis
+from redis.backoff import ExponentialBackoff
+from redis.retry import Retry
 from rq import Queue
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -23,6 +25,8 @@ from .db import make_engine, make_session_factory
 log = logging.getLogger(__name__)
 
 QUEUE_NAMES = ("webhooks", "recompute", "maintenance")
+REDIS_CONNECT_TIMEOUT_SECONDS = 0.5
+REDIS_SOCKET_TIMEOUT_SECONDS = 5
 
 _current: "Runtime | None" = None
 
@@ -59,6 +63,18 @@ class Runtime:
         return self
 
 
+def redis_from_url(url: str) -> Redis:
+    """Connect to ``url`` with short timeouts and two quick retries.
+
+    The webhook receiver enqueues inside the host's request, so a Redis outage
+    must cost well under a second, never the client library's default retries
+    with long backoff; the inbox keeps the events for the sweeper.
+    """
+    return Redis.from_url(url, socket_connect_timeout=REDIS_CONNECT_TIMEOUT_SECONDS,
+                          socket_timeout=REDIS_SOCKET_TIMEOUT_SECONDS,
+                          retry=Retry(ExponentialBackoff(cap=0.2, base=0.05), retries=2))
+
+
 def connect_redis(settings: Settings) -> Redis:
     """Connect to ``REDIS_URL``, or start the embedded Redis server in the instance folder.
 
@@ -67,7 +83,7 @@ def connect_redis(settings: Settings) -> Redis:
     with ``unix://<socket>``. The server stops when the process that started it exits.
     """
     if settings.redis_url:
-        return Redis.from_url(settings.redis_url)
+        return redis_from_url(settings.redis_url)
     socket_path = settings.redis_socket_path
     if socket_path.exists():
         candidate = Redis(unix_socket_path=str(socket_path))

@@ -101,12 +101,13 @@ def _store(runtime: Runtime, connector_name: str, installation_id: int, deliveri
                     InboxEvent.connector == connector_name,
                     InboxEvent.delivery_id.in_(ids))))
                 accepted = 0
+                received_at = runtime.clock()
                 for delivery in deliveries:
                     if delivery.delivery_id in known:
                         continue
                     known.add(delivery.delivery_id)
                     session.add(InboxEvent(installation_id=installation_id, connector=connector_name,
-                                           delivery_id=delivery.delivery_id,
+                                           delivery_id=delivery.delivery_id, received_at=received_at,
                                            payload=json.dumps(delivery.payload, separators=(",", ":"))))
                     accepted += 1
                 return accepted, len(deliveries) - accepted
