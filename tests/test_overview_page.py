@@ -1,0 +1,54 @@
+"""The read-only overview page: opened with a signed link, rendered per locale."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from plugin.links import sign_link
+from tests.builders import created, member, state, team, user
+
+
+@pytest.fixture
+def goal_with_data(post_events, api, clock):
+    clock.set(datetime(2026, 4, 15, tzinfo=timezone.utc))
+    post_events([user("ann"), team("desk"), member("ann", "desk"),
+                 created("T1", "2026-03-02 09:00", owner="ann", team="desk"),
+                 state("T1", "2026-03-02 10:00", "closed")])
+    teams = api.get("/teams").get_json()["items"]
+    response = api.post("/goals", json={
+        "name": "Closed per month", "template": "tickets_closed", "frequency": "monthly",
+        "span": {"kind": "year", "year": 2026}, "contributors": {"kind": "teams", "teams": [teams[0]["id"]]},
+        "targets": {"user": 1}})
+    assert response.status_code == 201
+    return response.get_json()
+
+
+def test_overview_shows_goal_rows(client, app, installation, goal_with_data):
+    token = sign_link(app.config["SECRET_KEY"], installation["id"], "manager")
+    page = client.get(f"/overview?token={token}&m{goal_with_data['id']}=2026-03&lang=en").get_data(as_text=True)
+
+    assert "Closed per month" in page
+    assert "2026-03" in page
+    assert "Ann" in page
+    assert "achieved" in page
+
+
+def test_overview_in_italian(client, app, installation, goal_with_data):
+    token = sign_link(app.config["SECRET_KEY"], installation["id"], "manager")
+    page = client.get(f"/overview?token={token}&m{goal_with_data['id']}=2026-03&lang=it").get_data(as_text=True)
+
+    assert 'lang="it"' in page
+
+
+def test_forged_link_is_403(client, installation):
+    token = sign_link("another-secret", installation["id"], "manager")
+    response = client.get(f"/overview?token={token}")
+
+    assert response.status_code == 403
+    assert "not valid" in response.get_data(as_text=True)
+
+
+def test_missing_link_is_403(client):
+    assert client.get("/overview").status_code == 403
