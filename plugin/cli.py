@@ -7,11 +7,14 @@ import json
 import logging
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
-from flask_babel import force_locale
+from flask import Flask
+from flask_babel import Babel, force_locale
+from flask_babel import gettext as _
 
-from .config import DEFAULT_TIME_ZONE, SUPPORTED_LOCALES, ConfigError, Settings
+from .config import DEFAULT_LOCALE, DEFAULT_TIME_ZONE, SUPPORTED_LOCALES, ConfigError, Settings
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +25,20 @@ def _locale_from_environment() -> str | None:
         if value[:2] in SUPPORTED_LOCALES:
             return value[:2]
     return None
+
+
+@contextmanager
+def _messages_in(locale: str | None):
+    """Translate ``gettext`` calls inside the block into ``locale``, outside any request.
+
+    ``None`` picks the language of the environment (``LC_ALL``, ``LC_MESSAGES``,
+    ``LANG``), else English. A bare app rooted at the package reads the same
+    catalogs (``plugin/translations``) as the web app.
+    """
+    app = Flask(__package__)
+    Babel(app)
+    with app.app_context(), force_locale(locale or _locale_from_environment() or DEFAULT_LOCALE):
+        yield
 
 
 def _settings() -> Settings:
@@ -35,7 +52,8 @@ def command_serve(args) -> int:
     from .commands.stack import start_stack, wait_forever
 
     stack = start_stack(_settings(), args.host, args.port, workers=args.workers)
-    print(f"helpdesk-goals is serving at {stack.base_url} (Ctrl-C stops it)", flush=True)
+    with _messages_in(None):
+        print(_("helpdesk-goals is serving at %(url)s (Ctrl-C stops it)", url=stack.base_url), flush=True)
     wait_forever(stack)
     return 0
 
@@ -46,7 +64,8 @@ def command_migrate(args) -> int:
     settings = _settings()
     settings.instance_path.mkdir(parents=True, exist_ok=True)
     upgrade(settings.effective_database_url)
-    print("database schema is up to date")
+    with _messages_in(None):
+        print(_("The database schema is up to date."))
     return 0
 
 
@@ -73,7 +92,8 @@ def command_install(args) -> int:
     print(json.dumps({"installation": installation_id, "api_token": created.api_token,
                       "webhook_secret": created.webhook_secret,
                       "webhook_path": f"/webhooks/{args.host_kind}/{installation_id}"}, indent=2))
-    print("Keep the API token and the webhook secret: they are shown only once.", file=sys.stderr)
+    with _messages_in(None):
+        print(_("Keep the API token and the webhook secret: they are shown only once."), file=sys.stderr)
     return 0
 
 
@@ -82,7 +102,8 @@ def command_replay(args) -> int:
 
     path = Path(args.file)
     if not path.is_file():
-        raise SystemExit(f"helpdesk-goals: log file {path} not found")
+        with _messages_in(None):
+            raise SystemExit("helpdesk-goals: " + _("log file %(path)s not found", path=path))
     url = f"{args.url.rstrip('/')}/webhooks/generic/{args.installation}"
     state = Path(args.state) if args.state else path.with_name(path.name + f".replay-{args.installation}.json")
     try:
@@ -90,8 +111,10 @@ def command_replay(args) -> int:
                         restart=args.restart, on_progress=None if args.quiet else default_progress())
     except (ReplayError, ValueError) as error:
         raise SystemExit(f"helpdesk-goals: {error}") from None
-    print(f"sent {result.sent} events: {result.accepted} new, {result.duplicates} already stored; "
-          f"{result.skipped} skipped as sent by an earlier run (--restart sends them again)")
+    with _messages_in(None):
+        print(_("sent %(sent)s events: %(new)s new, %(duplicates)s already stored; %(skipped)s skipped as sent "
+                "by an earlier run (--restart sends them again)", sent=result.sent, new=result.accepted,
+                duplicates=result.duplicates, skipped=result.skipped))
     return 0
 
 
@@ -106,10 +129,13 @@ def command_demo(args) -> int:
     locale = args.locale or _locale_from_environment() or "en"
     try:
         installation = demo.ensure_installation(runtime, settings.instance_path, args.time_zone, locale)
-        print(f"Replaying the bundled incident log into installation {installation.id} "
-              f"({args.time_zone}) at {stack.base_url}", flush=True)
+        with _messages_in(locale):
+            print(_("Replaying the bundled incident log into installation %(id)s (%(zone)s) at %(url)s",
+                    id=installation.id, zone=args.time_zone, url=stack.base_url), flush=True)
         result = demo.run_replay(stack.base_url, installation, settings.instance_path, show_progress=not args.quiet)
-        print(f"{result.accepted} new events, {result.duplicates} already stored", flush=True)
+        with _messages_in(locale):
+            print(_("%(new)s new events, %(duplicates)s already stored", new=result.accepted,
+                    duplicates=result.duplicates), flush=True)
         demo.wait_until_processed(runtime, installation.id)
 
         span = demo.demo_span(demo.bundled_log(), args.time_zone)
@@ -120,13 +146,14 @@ def command_demo(args) -> int:
         documents = {item["goal"]["template"]: demo.fetch_progress(stack.base_url, installation.token,
                                                                    item["goal"]["id"]) for item in goals}
         label = goals[0]["goal"]["milestones"][0]["label"]
+        overview_url = demo.overview_url(stack.base_url, stack.app.config["SECRET_KEY"], installation.id)
         with stack.app.test_request_context(), force_locale(locale):
             print()
             print_tables(documents, label, args.time_zone, sys.stdout)
-        print(DATA_ATTRIBUTION)
-        print()
-        print(f"Overview: {demo.overview_url(stack.base_url, stack.app.config['SECRET_KEY'], installation.id)}")
-        print(f"API token of the demo installation: {installation.token}", flush=True)
+            print(data_attribution())
+            print()
+            print(_("Overview: %(url)s", url=overview_url))
+            print(_("API token of the demo installation: %(token)s", token=installation.token), flush=True)
     except BaseException:
         stack.stop()
         raise
@@ -134,16 +161,27 @@ def command_demo(args) -> int:
     if args.exit:
         stack.stop()
         return 0
-    print("The server keeps running; Ctrl-C stops it.", flush=True)
+    with _messages_in(locale):
+        print(_("The server keeps running; Ctrl-C stops it."), flush=True)
     wait_forever(stack)
     return 0
 
 
-DATA_ATTRIBUTION = (
-    "Data: Amaral, C., Fantinato, M., & Peres, S. (2018). Incident management process enriched event log "
-    "[Dataset]. UCI Machine Learning Repository. https://doi.org/10.24432/C57S4H. Licensed CC BY 4.0 "
-    "(https://creativecommons.org/licenses/by/4.0/); excerpt of the first 5,998 rows, values unchanged."
+DATA_CITATION = (
+    "Amaral, C., Fantinato, M., & Peres, S. (2018). Incident management process enriched event log "
+    "[Dataset]. UCI Machine Learning Repository. https://doi.org/10.24432/C57S4H"
 )
+DATA_LICENSE_URL = "https://creativecommons.org/licenses/by/4.0/"
+
+
+def data_attribution() -> str:
+    """Return the credit line that CC BY 4.0 requires for the bundled log, in the current locale.
+
+    The citation keeps the dataset's original English title in every language.
+    """
+    return _("Data: %(citation)s. Licensed under CC BY 4.0 (%(license)s); excerpt of the first 5,998 rows, "
+             "values unchanged. The creators do not endorse helpdesk-goals.",
+             citation=DATA_CITATION, license=DATA_LICENSE_URL)
 
 
 def build_parser() -> argparse.ArgumentParser:

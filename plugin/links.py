@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 SALT = "helpdesk-goals.page-link"
@@ -17,7 +18,7 @@ ROLES = ("admin", "manager", "agent")
 
 
 class LinkError(ValueError):
-    """A page link is invalid or expired; the message says which."""
+    """An invalid or expired page link. The message names which, in the current locale."""
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ def read_link(secret_key: str, token: str, max_age_seconds: int = DEFAULT_MAX_AG
     try:
         data = URLSafeTimedSerializer(secret_key, salt=SALT).loads(token, max_age=max_age_seconds)
     except SignatureExpired:
-        raise LinkError("this link has expired: open the page again from the helpdesk") from None
+        raise LinkError(_("This link has expired: open the page again from the helpdesk.")) from None
     except BadSignature:
-        raise LinkError("this link is not valid: open the page again from the helpdesk") from None
+        raise LinkError(_("This link is not valid: open the page again from the helpdesk.")) from None
     return PageGrant(installation_id=int(data["installation"]), user_ref=data.get("user"), role=data["role"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, abort, current_app, g, render_template, request
+from flask import Blueprint, current_app, g, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -39,13 +39,14 @@ def overview():
     try:
         grant = read_link(current_app.config["SECRET_KEY"], token, LINK_MAX_AGE_SECONDS)
     except LinkError as error:
-        return render_template("error.html", message=str(error)), 403
+        return render_template("error.html", message=str(error), title=_("This page cannot be shown")), 403
 
     now = runtime.clock()
     with transaction(runtime.sessions) as session:
         installation = session.get(Installation, grant.installation_id)
         if installation is None:
-            abort(404)
+            message = _("This helpdesk is no longer connected to helpdesk-goals: ask your administrator.")
+            return render_template("error.html", message=message, title=_("This page cannot be shown")), 404
         g.installation_locale = installation.locale
         goals = session.scalars(select(Goal).where(Goal.installation_id == installation.id).order_by(Goal.id)).all()
         sections = []

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from .goals.metrics import COUNT_TEMPLATES
 
 STATUS_LABELS = {
+    # Translators: status of a contributor's milestone that has not started yet.
     "pending": _l("pending"),
     "in_progress": _l("in progress"),
     "achieved": _l("achieved"),
