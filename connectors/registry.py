@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from .base import Connector
 from .generic.connector import GenericConnector
+from .rt.connector import RTConnector
 
-_CONNECTOR_CLASSES: tuple[type[Connector], ...] = (GenericConnector,)
+_CONNECTOR_CLASSES: tuple[type[Connector], ...] = (GenericConnector, RTConnector)
 
 CONNECTORS: dict[str, type[Connector]] = {cls.name: cls for cls in _CONNECTOR_CLASSES}
 
