@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
+
 from babel.numbers import format_decimal
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
@@ -40,7 +42,8 @@ def format_value(template: str, value: float | None, locale: str | None = None) 
         return str(_l("no tickets")) if template not in COUNT_TEMPLATES else "0"
     if template in COUNT_TEMPLATES:
         return format_decimal(value, format="#,##0", locale=_locale_name(locale))
-    hours = value / 3600
+    # Round half up, as people do by hand; Babel alone would round half to even.
+    hours = Decimal(repr(value / 3600)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
     return f"{format_decimal(hours, format='#,##0.0', locale=_locale_name(locale))} h"
 
 

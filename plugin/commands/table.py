@@ -20,7 +20,8 @@ def _cell(template: str, cell: dict | None) -> str:
     if cell is None:
         return "-"
     value = format_value(template, cell["value"])
-    target = format_value(template, cell["target"])
+    # A team whose target is the sum of its members' targets has none when it has no members.
+    target = "-" if cell["target"] is None else format_value(template, cell["target"])
     text = f"{value} / {target} {status_label(cell['status'])}"
     if template != "tickets_closed":
         text += f" ({cell['sample_count']})"
