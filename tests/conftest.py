@@ -79,9 +79,8 @@ def engine(database_url):
     engine.dispose()
 
 
-@pytest.fixture
-def clean_database(engine):
-    """Empty every table before the test, so each test starts from a migrated, empty schema."""
+def empty_tables(engine) -> None:
+    """Delete every row, so the next user starts from a migrated, empty schema."""
     with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
             names = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
@@ -89,6 +88,12 @@ def clean_database(engine):
         else:
             for table in reversed(Base.metadata.sorted_tables):
                 connection.execute(table.delete())
+
+
+@pytest.fixture
+def clean_database(engine):
+    """Empty every table before the test."""
+    empty_tables(engine)
     return engine
 
 
@@ -110,14 +115,19 @@ def clock():
     return FixedClock()
 
 
-@pytest.fixture
-def runtime(tmp_path, clean_database, redis_connection, clock, database_url):
-    settings = Settings(instance_path=tmp_path / "instance", database_url=database_url, redis_url=REDIS_URL,
+def make_runtime(instance_path: Path, engine, database_url: str, redis: Redis, clock) -> Runtime:
+    """Return an active test runtime whose jobs run synchronously in the calling process."""
+    settings = Settings(instance_path=instance_path, database_url=database_url, redis_url=REDIS_URL,
                         secret_key="test-secret-key", admin_token="test-admin-token", queue_is_async=False)
     settings.instance_path.mkdir(parents=True, exist_ok=True)
-    rt = Runtime(settings=settings, engine=clean_database, sessions=make_session_factory(clean_database),
-                 redis=redis_connection, clock=clock)
-    return rt.activate()
+    runtime = Runtime(settings=settings, engine=engine, sessions=make_session_factory(engine), redis=redis,
+                      clock=clock)
+    return runtime.activate()
+
+
+@pytest.fixture
+def runtime(tmp_path, clean_database, redis_connection, clock, database_url):
+    return make_runtime(tmp_path / "instance", clean_database, database_url, redis_connection, clock)
 
 
 @pytest.fixture

@@ -57,8 +57,15 @@ def reference():
     return expected_figures(DEMO_LOG, date(2016, 2, 1), date(2017, 3, 1), ZONE)
 
 
-def test_demo_prints_reference_numbers(tmp_path, reference):
-    output = _run_demo(tmp_path, "--locale", "en")
+@pytest.fixture(scope="module")
+def two_runs(tmp_path_factory):
+    """The output of a first demo run on a fresh instance folder, then of a second run on the same folder."""
+    folder = tmp_path_factory.mktemp("demo")
+    return _run_demo(folder, "--locale", "en"), _run_demo(folder, "--locale", "en")
+
+
+def test_demo_prints_reference_numbers(two_runs, reference):
+    output = two_runs[0]
     teams = _table(output, "Teams")
     agents = _table(output, "Agents")
 
@@ -76,9 +83,8 @@ def test_demo_prints_reference_numbers(tmp_path, reference):
         assert cells[2].startswith(_hours(resolution) + " / "), (name, cells[2])
 
 
-def test_demo_twice_stores_nothing_new(tmp_path):
-    first = _run_demo(tmp_path, "--locale", "en")
-    second = _run_demo(tmp_path, "--locale", "en")
+def test_demo_twice_stores_nothing_new(two_runs):
+    first, second = two_runs
 
     assert "0 new events" in second
     assert _table(second, "Teams") == _table(first, "Teams")
