@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify
-from flask_babel import Babel
+from flask_babel import Babel, get_locale
 from sqlalchemy import text
 
 from .config import SUPPORTED_LOCALES, Settings
@@ -52,6 +52,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     )
     app.extensions["helpdesk_goals"] = runtime
     Babel(app, locale_selector=select_locale)
+    app.jinja_env.globals["get_locale"] = get_locale
 
     from .api import blueprint as api_blueprint
     from .overview import blueprint as overview_blueprint
