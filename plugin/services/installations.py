@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from connectors.registry import CONNECTORS
+
 from ..config import DEFAULT_GRACE_MINUTES, DEFAULT_LOCALE, DEFAULT_TIME_ZONE, SUPPORTED_LOCALES
 from ..models import Installation
 
@@ -76,6 +78,8 @@ def create_installation(session: Session, name: str, connector: str, time_zone: 
                                 "week_start": week_start, "grace_minutes": grace_minutes})
     if not name or len(name) > 200:
         errors["name"] = ["give a name of 1 to 200 characters"]
+    if connector not in CONNECTORS:
+        errors["connector"] = [f"connector {connector!r} is unknown: use one of {', '.join(sorted(CONNECTORS))}"]
     if errors:
         raise InstallationSettingError(errors)
 
