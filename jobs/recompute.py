@@ -9,7 +9,13 @@ from sqlalchemy import select
 from plugin.db import transaction
 from plugin.models import Goal, Installation, Milestone, Result
 from plugin.runtime import current
-from plugin.services.compute import clear_pending, compute_milestone, recompute_milestone, take_pending
+from plugin.services.compute import (
+    clear_pending,
+    compute_milestone,
+    freeze_due,
+    recompute_milestone,
+    take_pending,
+)
 
 log = logging.getLogger(__name__)
 
@@ -17,11 +23,17 @@ log = logging.getLogger(__name__)
 def recompute_pending(installation_id: int) -> int:
     """Recompute every milestone marked for the installation until none is left; return how many.
 
-    Each milestone is one transaction. A mark added while its milestone was being
-    computed survives (its generation changed), so the loop computes it again.
+    First freezes every milestone whose freeze time (end plus grace window) has
+    passed, so a late event marks nothing there. Each milestone is one
+    transaction. A mark added while its milestone was being computed survives
+    (its generation changed), so the loop computes it again.
     """
     runtime = current()
     done = 0
+    with transaction(runtime.sessions) as session:
+        installation = session.get(Installation, installation_id)
+        if installation is not None:
+            freeze_due(session, installation, runtime.clock())
     while True:
         with transaction(runtime.sessions) as session:
             pending = take_pending(session, installation_id)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from ..goals.metrics import TEMPLATES
+from ..goals.calendar import WEEKDAYS
+from ..goals.metrics import AGGREGATIONS, METRICS, TEMPLATES
 from ..goals.periods import FREQUENCIES, SPAN_KINDS
 
 
@@ -110,8 +111,20 @@ class TargetsSchema(StrictSchema):
     milestones = fields.List(fields.Nested(TargetOverrideSchema), load_default=list)
 
 
+class FiltersSchema(StrictSchema):
+    """Ticket filters; an empty list lets every value through. Pipelines are chosen with ``pipelines``."""
+
+    priorities = fields.List(fields.String(validate=validate.Length(1, 60)), load_default=list)
+    channels = fields.List(fields.String(validate=validate.Length(1, 40)), load_default=list)
+    tags = fields.List(fields.String(validate=validate.Length(1, 100)), load_default=list)
+
+
 class GoalCreateSchema(StrictSchema):
-    """A new goal. Durations (targets of the average-time templates) are in seconds."""
+    """A new goal. Durations (targets and thresholds of time KPIs) are in seconds, shares in percent.
+
+    ``template`` is a built-in preset or ``custom``, which needs ``metric`` and
+    ``aggregation`` (and ``threshold_seconds`` for ``share_within``).
+    """
 
     name = fields.String(required=True, validate=validate.Length(1, 200))
     template = fields.String(required=True, validate=validate.OneOf(tuple(TEMPLATES)))
@@ -123,6 +136,12 @@ class GoalCreateSchema(StrictSchema):
     targets = fields.Nested(TargetsSchema, required=True)
     response_credit = fields.String(load_default="responder", validate=validate.OneOf(("responder", "owner")))
     include_agent_opened = fields.Boolean(load_default=False)
+    metric = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(METRICS))
+    aggregation = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(AGGREGATIONS))
+    threshold_seconds = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=0))
+    filters = fields.Nested(FiltersSchema, load_default=dict)
+    business_hours = fields.Boolean(load_default=False)
+    exclude_paused = fields.Boolean(load_default=False)
 
 
 class TargetChangeSchema(StrictSchema):
@@ -136,10 +155,86 @@ class TargetChangesSchema(StrictSchema):
 
 
 class GoalUpdateSchema(StrictSchema):
-    """Fields a goal accepts after creation. ``pipelines`` is named only to reject it clearly."""
+    """Settings a goal accepts after creation.
+
+    The fixed settings (``pipelines``, ``template``, ``metric``, ``aggregation``,
+    ``frequency``, ``span``, ``time_zone``, ``contributors``) are named only to
+    reject them with a clear message.
+    """
 
     name = fields.String(validate=validate.Length(1, 200))
+    response_credit = fields.String(validate=validate.OneOf(("responder", "owner")))
+    include_agent_opened = fields.Boolean()
+    include_extra_members = fields.Boolean()
+    team_attribution = fields.String(validate=validate.OneOf(("membership", "ticket_team")))
+    business_hours = fields.Boolean()
+    exclude_paused = fields.Boolean()
+    threshold_seconds = fields.Float(allow_none=True, validate=validate.Range(min=0))
+    filters = fields.Nested(FiltersSchema)
     pipelines = fields.Raw()
+    template = fields.Raw()
+    metric = fields.Raw()
+    aggregation = fields.Raw()
+    frequency = fields.Raw()
+    span = fields.Raw()
+    time_zone = fields.Raw()
+    contributors = fields.Raw()
+
+
+class GoalCloneSchema(StrictSchema):
+    """A clone's name; without it the source name gets a localized "(copy)" suffix."""
+
+    name = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 200))
+
+
+class ContributorAddSchema(StrictSchema):
+    """A user joining a goal, with a target for every milestone (``target``) or per milestone label."""
+
+    user = fields.Integer(required=True)
+    team = fields.Integer(load_default=None, allow_none=True)
+    target = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=0))
+    targets = fields.Dict(keys=fields.String(), values=fields.Float(validate=validate.Range(min=0)),
+                          load_default=dict)
+
+
+class ContributorDeleteSchema(StrictSchema):
+    contributors = fields.List(fields.Integer(), required=True, validate=validate.Length(min=1))
+
+
+_CLOCK = validate.Regexp(r"^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$", error="use HH:MM from 00:00 to 24:00")
+
+
+class CalendarCreateSchema(StrictSchema):
+    """A business calendar; without ``team`` it is the installation's default.
+
+    ``weekly_hours`` maps weekday names to local ``["HH:MM", "HH:MM"]`` intervals;
+    a weekday left out has no working time. ``country`` is an ISO 3166 code
+    whose national holidays apply (``IT``); ``custom_holidays`` adds ISO dates.
+    """
+
+    name = fields.String(required=True, validate=validate.Length(1, 200))
+    team = fields.Integer(load_default=None, allow_none=True)
+    time_zone = fields.String(required=True, validate=validate.Length(1, 64))
+    weekly_hours = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(WEEKDAYS)),
+        values=fields.List(fields.List(fields.String(validate=_CLOCK), validate=validate.Length(2, 2))),
+        required=True)
+    country = fields.String(load_default=None, allow_none=True, validate=validate.Length(2, 8))
+    subdivision = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 16))
+    custom_holidays = fields.List(fields.Date(), load_default=list)
+
+
+class CalendarSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    team = fields.Integer(attribute="team_id", allow_none=True)
+    time_zone = fields.String()
+    weekly_hours = fields.Dict()
+    country = fields.String(allow_none=True)
+    subdivision = fields.String(allow_none=True)
+    custom_holidays = fields.List(fields.String())
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
 
 
 class MilestoneSchema(Schema):
@@ -175,6 +270,14 @@ class GoalSchema(Schema):
     team_attribution = fields.String()
     response_credit = fields.String()
     include_agent_opened = fields.Boolean()
+    metric = fields.String()
+    aggregation = fields.String()
+    direction = fields.String()
+    unit = fields.String()
+    threshold_seconds = fields.Float(allow_none=True)
+    filters = fields.Dict()
+    business_hours = fields.Boolean()
+    exclude_paused = fields.Boolean()
     pipelines = fields.List(fields.Integer())
     created_by = fields.String(allow_none=True)
     created_at = fields.DateTime()
@@ -192,6 +295,8 @@ class ProgressCellSchema(Schema):
     status = fields.String()
     sample_count = fields.Integer()
     frozen = fields.Boolean()
+    projected = fields.Float(allow_none=True)
+    pace = fields.String(allow_none=True)
 
 
 class ProgressContributorSchema(Schema):
@@ -201,12 +306,16 @@ class ProgressContributorSchema(Schema):
     team_id = fields.Integer(allow_none=True)
     name = fields.String()
     team_contributor_id = fields.Integer(allow_none=True)
+    stopped_at = fields.DateTime(allow_none=True)
     milestones = fields.List(fields.Nested(ProgressCellSchema))
 
 
 class ProgressSchema(Schema):
     goal = fields.Integer()
     template = fields.String()
+    metric = fields.String()
+    aggregation = fields.String()
+    direction = fields.String()
     unit = fields.String()
     contributors = fields.List(fields.Nested(ProgressContributorSchema))
 

@@ -5,16 +5,31 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, current_app, g, jsonify, request
+from flask_babel import gettext as _
 from marshmallow import ValidationError
 from sqlalchemy import func, select
 
 from connectors.registry import CONNECTORS
 from jobs.enqueue import enqueue_once
-from jobs.recompute import recompute_goal
+from jobs.recompute import recompute_goal, recompute_pending
 
 from ..db import transaction
-from ..models import Goal, GoalAudit, GoalContributor, Installation, Membership, Pipeline, Team, User
-from ..services.goals import GoalNotFound, GoalRuleError, create_goal, delete_goal, get_goal, span_dates, update_targets
+from ..goals.metrics import DIRECTIONS, UNITS
+from ..models import BusinessCalendarRow, Goal, GoalAudit, GoalContributor, Installation, Membership, Pipeline, Team, User
+from ..services.calendars import CalendarNotFound, create_calendar, delete_calendar, get_calendar, update_calendar
+from ..services.goals import (
+    GoalNotFound,
+    GoalRuleError,
+    add_contributor,
+    clone_goal,
+    create_goal,
+    delete_contributors,
+    delete_goal,
+    get_goal,
+    span_dates,
+    update_settings,
+    update_targets,
+)
 from ..services.installations import InstallationSettingError, create_installation
 from ..services.progress import progress_document
 from .auth import require_admin, require_installation
@@ -22,6 +37,12 @@ from .openapi import build_document
 from .errors import ApiError, BadRequest, NotFound, Unprocessable, flatten_messages
 from .schemas import (
     AuditSchema,
+    CalendarCreateSchema,
+    CalendarSchema,
+    ContributorAddSchema,
+    ContributorDeleteSchema,
+    ContributorSchema,
+    GoalCloneSchema,
     GoalCreateSchema,
     GoalSchema,
     GoalUpdateSchema,
@@ -202,6 +223,11 @@ def _goal_view(goal: Goal) -> dict:
         "include_extra_members": goal.include_extra_members, "team_basis": goal.team_basis,
         "team_attribution": goal.team_attribution, "response_credit": goal.response_credit,
         "include_agent_opened": goal.include_agent_opened,
+        "metric": goal.metric, "aggregation": goal.aggregation, "direction": DIRECTIONS[goal.aggregation],
+        "unit": UNITS[goal.aggregation], "threshold_seconds": goal.threshold_seconds,
+        "filters": {"priorities": goal.filter_priorities or [], "channels": goal.filter_channels or [],
+                    "tags": goal.filter_tags or []},
+        "business_hours": goal.business_hours, "exclude_paused": goal.exclude_paused,
         "pipelines": [row.pipeline_id for row in goal.pipelines], "created_by": goal.created_by,
         "created_at": goal.created_at, "milestones": goal.milestones, "contributors": goal.contributors,
     }
@@ -271,22 +297,71 @@ def goals_read(goal_id: int):
 @require_installation
 def goals_update(goal_id: int):
     data = _load(GoalUpdateSchema(), _json_body())
-    if "pipelines" in data:
-        raise Unprocessable("pipelines cannot change after a goal is created: clone the goal with the new "
-                            "pipelines instead", {"pipelines": ["cannot change after creation"]})
+    filters = data.pop("filters", None)
+    if filters is not None:
+        for name in ("priorities", "channels", "tags"):
+            data[f"filter_{name}"] = filters.get(name) or []
     runtime = _runtime()
+    try:
+        with transaction(runtime.sessions) as session:
+            goal = _load_goal(session, goal_id)
+            changed = update_settings(session, goal, data, _actor(), runtime.clock())
+            body = GoalSchema().dump(_goal_view(goal))
+    except GoalRuleError as error:
+        raise Unprocessable(str(error), error.errors) from None
+    if set(changed) - {"name"}:
+        enqueue_once(runtime, "recompute", recompute_pending, f"recompute-{g.installation_id}", g.installation_id)
+    return jsonify(body)
+
+
+@blueprint.post("/goals/<int:goal_id>/clone")
+@require_installation
+def goals_clone(goal_id: int):
+    data = _load(GoalCloneSchema(), _json_body())
+    runtime = _runtime()
+    try:
+        with transaction(runtime.sessions) as session:
+            goal = _load_goal(session, goal_id)
+            name = data.get("name") or _("%(name)s (copy)", name=goal.name)
+            copied = clone_goal(session, goal, name, _actor(), runtime.clock())
+            copied_id = copied.id
+    except GoalRuleError as error:
+        raise Unprocessable(str(error), error.errors) from None
+    enqueue_once(runtime, "recompute", recompute_goal, f"goal-{copied_id}", copied_id)
     with transaction(runtime.sessions) as session:
-        goal = _load_goal(session, goal_id)
-        if "name" in data and data["name"] != goal.name:
-            taken = session.scalar(select(Goal.id).where(Goal.installation_id == g.installation_id,
-                                                         Goal.name == data["name"], Goal.id != goal_id))
-            if taken is not None:
-                raise Unprocessable(f"name: a goal named {data['name']!r} already exists",
-                                    {"name": ["already used by another goal"]})
-            session.add(GoalAudit(installation_id=goal.installation_id, goal_id=goal.id, actor=_actor(),
-                                  at=runtime.clock(), field="name", old_value=goal.name, new_value=data["name"]))
-            goal.name = data["name"]
-        return jsonify(GoalSchema().dump(_goal_view(goal)))
+        return jsonify(GoalSchema().dump(_goal_view(session.get(Goal, copied_id)))), 201
+
+
+@blueprint.post("/goals/<int:goal_id>/contributors")
+@require_installation
+def goals_contributor_add(goal_id: int):
+    data = _load(ContributorAddSchema(), _json_body())
+    runtime = _runtime()
+    try:
+        with transaction(runtime.sessions) as session:
+            goal = _load_goal(session, goal_id)
+            contributor = add_contributor(session, goal, data, _actor(), runtime.clock())
+            body = ContributorSchema().dump(contributor)
+    except GoalRuleError as error:
+        raise Unprocessable(str(error), error.errors) from None
+    enqueue_once(runtime, "recompute", recompute_pending, f"recompute-{g.installation_id}", g.installation_id)
+    return jsonify(body), 201
+
+
+@blueprint.delete("/goals/<int:goal_id>/contributors")
+@require_installation
+def goals_contributor_delete(goal_id: int):
+    data = _load(ContributorDeleteSchema(), _json_body())
+    runtime = _runtime()
+    try:
+        with transaction(runtime.sessions) as session:
+            goal = _load_goal(session, goal_id)
+            goal_deleted = delete_contributors(session, goal, data["contributors"], _actor(), runtime.clock())
+    except GoalRuleError as error:
+        raise Unprocessable(str(error), error.errors) from None
+    if not goal_deleted:
+        enqueue_once(runtime, "recompute", recompute_pending, f"recompute-{g.installation_id}", g.installation_id)
+    return jsonify({"goal_deleted": goal_deleted})
 
 
 @blueprint.put("/goals/<int:goal_id>/targets")
@@ -330,6 +405,77 @@ def goals_audit(goal_id: int):
         _load_goal(session, goal_id)
         query = select(GoalAudit).where(GoalAudit.goal_id == goal_id).order_by(GoalAudit.id)
         return _paginated(session, query, AuditSchema())
+
+
+# Business calendars
+
+
+def _calendar_data(data: dict) -> dict:
+    data["custom_holidays"] = [day.isoformat() for day in data.get("custom_holidays") or []]
+    return data
+
+
+def _load_calendar(session, calendar_id: int) -> BusinessCalendarRow:
+    try:
+        return get_calendar(session, g.installation_id, calendar_id)
+    except CalendarNotFound as error:
+        raise NotFound(str(error)) from None
+
+
+@blueprint.get("/calendars")
+@require_installation
+def calendars_list():
+    query = select(BusinessCalendarRow).where(BusinessCalendarRow.installation_id == g.installation_id) \
+        .order_by(BusinessCalendarRow.id)
+    with transaction(_runtime().sessions) as session:
+        return _paginated(session, query, CalendarSchema())
+
+
+@blueprint.post("/calendars")
+@require_installation
+def calendars_create():
+    data = _calendar_data(_load(CalendarCreateSchema(), _json_body()))
+    runtime = _runtime()
+    try:
+        with transaction(runtime.sessions) as session:
+            body = CalendarSchema().dump(create_calendar(session, g.installation_id, data, runtime.clock()))
+    except GoalRuleError as error:
+        raise Unprocessable(str(error), error.errors) from None
+    enqueue_once(runtime, "recompute", recompute_pending, f"recompute-{g.installation_id}", g.installation_id)
+    return jsonify(body), 201
+
+
+@blueprint.get("/calendars/<int:calendar_id>")
+@require_installation
+def calendars_read(calendar_id: int):
+    with transaction(_runtime().sessions) as session:
+        return jsonify(CalendarSchema().dump(_load_calendar(session, calendar_id)))
+
+
+@blueprint.put("/calendars/<int:calendar_id>")
+@require_installation
+def calendars_update(calendar_id: int):
+    data = _calendar_data(_load(CalendarCreateSchema(), _json_body()))
+    runtime = _runtime()
+    try:
+        with transaction(runtime.sessions) as session:
+            row = _load_calendar(session, calendar_id)
+            update_calendar(session, row, data, runtime.clock())
+            body = CalendarSchema().dump(row)
+    except GoalRuleError as error:
+        raise Unprocessable(str(error), error.errors) from None
+    enqueue_once(runtime, "recompute", recompute_pending, f"recompute-{g.installation_id}", g.installation_id)
+    return jsonify(body)
+
+
+@blueprint.delete("/calendars/<int:calendar_id>")
+@require_installation
+def calendars_delete(calendar_id: int):
+    runtime = _runtime()
+    with transaction(runtime.sessions) as session:
+        delete_calendar(session, _load_calendar(session, calendar_id))
+    enqueue_once(runtime, "recompute", recompute_pending, f"recompute-{g.installation_id}", g.installation_id)
+    return "", 204
 
 
 @blueprint.get("/openapi.json")

@@ -9,8 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 CLOSED_CLASSES = frozenset({"resolved", "closed"})
+# Classes whose time a goal with paused states leaves out: waiting on someone else, or closed until a reopen.
+PAUSED_CLASSES = frozenset({"pending", "resolved", "closed"})
+FILTER_FIELDS = ("priority", "channel", "tags")
 STATE_CLASSES = ("new", "open", "pending", "resolved", "closed")
 
 # Events of one ticket that share a time (and sequence) apply in this order, so a
@@ -37,16 +41,21 @@ class Entry:
     author_role: str | None = None
     public: bool | None = None
     auto_reply: bool | None = None
+    # Ticket fields the event sets (``priority``, ``channel``, ``tags``); keys left out keep their value.
+    fields: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
 class Moment:
-    """Where a ticket stood at one event: its owner, team and pipeline then."""
+    """The state of a ticket at one event: its owner, team, pipeline and filter fields then."""
 
     at: datetime
     owner_id: int | None
     team_id: int | None
     pipeline_id: int | None
+    priority: str | None = None
+    channel: str | None = None
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -61,13 +70,20 @@ class Response:
 
 @dataclass
 class TicketHistory:
-    """The facts the metrics need from one ticket's timeline."""
+    """The facts the metrics need from one ticket's timeline.
+
+    ``paused`` lists the intervals the ticket spent in a paused class (pending,
+    or closed until a reopen); the last one is open-ended when the ticket is still
+    in such a class. ``removed_at`` is the earliest merge, deletion or spam mark.
+    """
 
     ticket_id: int
     created_at: datetime | None
     agent_opened: bool
     closes: list[Moment] = field(default_factory=list)
     response: Response | None = None
+    paused: list[tuple[datetime, datetime | None]] = field(default_factory=list)
+    removed_at: datetime | None = None
 
 
 def sort_key(entry: Entry):
@@ -76,13 +92,16 @@ def sort_key(entry: Entry):
     return (entry.at, sequence, _KIND_ORDER.get(entry.kind, 9), entry.event_id)
 
 
-def replay(ticket_id: int, created_by_role: str | None, entries: list[Entry]) -> TicketHistory:
-    """Walk a ticket's entries in order and return its closes and first response.
+def replay(ticket_id: int, created_by_role: str | None, entries: list[Entry],
+           defaults: dict[str, Any] | None = None) -> TicketHistory:
+    """Walk a ticket's entries in order and return its closes, first response and paused intervals.
 
     A close is a move from outside the closed class (resolved or closed) into it;
     a ticket created in the closed class closes at its creation. The first response
     is the first public, non-automatic message by an agent at or after the clock
     start: creation, or the first customer message when that comes later.
+    ``defaults`` gives priority, channel and tags for timelines stored without
+    field values on their creation event.
     """
     ordered = sorted(entries, key=sort_key)
     created = next((entry for entry in ordered if entry.kind == "created"), None)
@@ -103,9 +122,18 @@ def replay(ticket_id: int, created_by_role: str | None, entries: list[Entry]) ->
 
     owner_id = team_id = pipeline_id = None
     state_class = None
+    values: dict[str, Any] = {name: (defaults or {}).get(name) for name in FILTER_FIELDS}
+    paused_since: datetime | None = None
     for entry in ordered:
+        if entry.kind == "removed" and (history.removed_at is None or entry.at < history.removed_at):
+            history.removed_at = entry.at
         if entry.at < created.at:
             continue
+
+        if entry.kind in ("created", "updated") and entry.fields:
+            for name in FILTER_FIELDS:
+                if name in entry.fields:
+                    values[name] = entry.fields[name]
 
         if entry.kind in ("created", "moved"):
             if entry.pipeline_set:
@@ -115,12 +143,19 @@ def replay(ticket_id: int, created_by_role: str | None, entries: list[Entry]) ->
         if entry.kind in ("created", "owner") and (entry.owner_set or entry.kind == "created"):
             owner_id = entry.owner_id
 
-        moment = Moment(entry.at, owner_id, team_id, pipeline_id)
+        moment = Moment(entry.at, owner_id, team_id, pipeline_id, values["priority"], values["channel"],
+                        tuple(values["tags"] or ()))
 
         if entry.kind in ("created", "state") and entry.state_class is not None:
             entering_closed = entry.state_class in CLOSED_CLASSES and state_class not in CLOSED_CLASSES
             if entering_closed:
                 history.closes.append(moment)
+            now_paused = entry.state_class in PAUSED_CLASSES
+            if now_paused and paused_since is None:
+                paused_since = entry.at
+            elif not now_paused and paused_since is not None:
+                history.paused.append((paused_since, entry.at))
+                paused_since = None
             state_class = entry.state_class
 
         is_response = (
@@ -139,4 +174,6 @@ def replay(ticket_id: int, created_by_role: str | None, entries: list[Entry]) ->
                 started_at=clock_start,
             )
 
+    if paused_since is not None:
+        history.paused.append((paused_since, None))
     return history

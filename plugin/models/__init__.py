@@ -1,6 +1,7 @@
 """SQLAlchemy models, one module per aggregate. Importing this package registers them all."""
 
 from .base import Base, UTCDateTime, utcnow
+from .calendars import BusinessCalendarRow
 from .goals import (
     Goal,
     GoalAudit,
@@ -18,6 +19,7 @@ from .tickets import Ticket, TicketEvent
 
 __all__ = [
     "Base",
+    "BusinessCalendarRow",
     "ConnectorState",
     "Goal",
     "GoalAudit",

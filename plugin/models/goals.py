@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     Date,
     Float,
@@ -20,7 +21,12 @@ from .base import Base, UTCDateTime, utcnow
 
 
 class Goal(Base):
-    """A service goal. ``span_kind`` is ``year``, ``fiscal_year`` or ``dates``."""
+    """A service goal. ``span_kind`` is ``year``, ``fiscal_year`` or ``dates``.
+
+    ``metric``, ``aggregation`` and ``threshold_seconds`` define the KPI; a
+    built-in ``template`` fixes them, ``custom`` lets the creator choose. The
+    ``filter_*`` lists restrict the tickets counted (empty = no restriction).
+    """
 
     __tablename__ = "goals"
     __table_args__ = (UniqueConstraint("installation_id", "name"),)
@@ -41,6 +47,14 @@ class Goal(Base):
     team_attribution: Mapped[str] = mapped_column(String(20), default="membership")
     response_credit: Mapped[str] = mapped_column(String(20), default="responder")
     include_agent_opened: Mapped[bool] = mapped_column(Boolean, default=False)
+    metric: Mapped[str] = mapped_column(String(40))
+    aggregation: Mapped[str] = mapped_column(String(20))
+    threshold_seconds: Mapped[float | None] = mapped_column(Float)
+    filter_priorities: Mapped[list | None] = mapped_column(JSON)
+    filter_channels: Mapped[list | None] = mapped_column(JSON)
+    filter_tags: Mapped[list | None] = mapped_column(JSON)
+    business_hours: Mapped[bool] = mapped_column(Boolean, default=False)
+    exclude_paused: Mapped[bool] = mapped_column(Boolean, default=False)
     created_by: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -118,8 +132,8 @@ class Target(Base):
 class Result(Base):
     """The computed value of one contributor for one milestone.
 
-    ``value`` is a count, or a mean in seconds; None means an average without
-    samples. ``status`` is one of pending, in_progress, achieved, exceeded,
+    ``value`` is a count, seconds or a percentage; None means a non-count KPI
+    without samples. ``status`` is one of pending, in_progress, achieved, exceeded,
     missed, no_data.
     """
 
@@ -132,6 +146,8 @@ class Result(Base):
     milestone_id: Mapped[int] = mapped_column(ForeignKey("milestones.id", ondelete="CASCADE"), index=True)
     value: Mapped[float | None] = mapped_column(Float)
     sample_count: Mapped[int] = mapped_column(Integer, default=0)
+    # The aggregate of the samples in the later half of the elapsed time, for the pace of non-count KPIs.
+    recent_value: Mapped[float | None] = mapped_column(Float)
     status: Mapped[str] = mapped_column(String(20))
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

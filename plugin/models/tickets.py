@@ -69,3 +69,5 @@ class TicketEvent(Base):
     auto_reply: Mapped[bool | None] = mapped_column(Boolean)
     message_ref: Mapped[str | None] = mapped_column(String(200))
     removed_reason: Mapped[str | None] = mapped_column(String(20))
+    # Priority, channel and tags as set by a ``created`` or ``updated`` event; keys left out keep their value.
+    fields: Mapped[dict | None] = mapped_column(JSON)

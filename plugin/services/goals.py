@@ -14,10 +14,12 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
+from sqlalchemy import delete as sa_delete
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..goals.metrics import COUNT_TEMPLATES, TEMPLATES
+from ..goals.metrics import CUSTOM_TEMPLATE, PRESETS, Kpi
 from ..goals.periods import PeriodError, Span, build_periods
 from ..models import (
     Goal,
@@ -26,7 +28,9 @@ from ..models import (
     GoalPipeline,
     Installation,
     Milestone,
+    PendingRecompute,
     Pipeline,
+    Result,
     Target,
     Team,
     User,
@@ -110,10 +114,13 @@ def create_goal(session: Session, installation: Installation, data: dict[str, An
     except PeriodError as error:
         errors.add("span", str(error))
 
-    team_basis = contributors.get("team_basis") or ("per_user" if template in COUNT_TEMPLATES else "team")
-    if kind == "teams" and team_basis == "per_user" and template not in COUNT_TEMPLATES:
+    kpi = _kpi_from(data, errors)
+    counts = kpi is not None and kpi.aggregation == "count"
+    team_basis = contributors.get("team_basis") or ("per_user" if counts else "team")
+    if kind == "teams" and team_basis == "per_user" and kpi is not None and not counts:
         errors.add("contributors.team_basis",
-                   f"per_user sums member targets, which only works for counts: use 'team' for {template}")
+                   _("per_user sums member targets, which only works for counts: use 'team' for the "
+                     "%(aggregation)s aggregation", aggregation=kpi.aggregation))
 
     users: list[User] = []
     teams: list[Team] = []
@@ -150,6 +157,14 @@ def create_goal(session: Session, installation: Installation, data: dict[str, An
         team_attribution=contributors.get("team_attribution") or "membership",
         response_credit=data.get("response_credit") or "responder",
         include_agent_opened=bool(data.get("include_agent_opened", False)),
+        metric=kpi.metric,
+        aggregation=kpi.aggregation,
+        threshold_seconds=kpi.threshold_seconds,
+        filter_priorities=_filter_list(data, "priorities"),
+        filter_channels=_filter_list(data, "channels"),
+        filter_tags=_filter_list(data, "tags"),
+        business_hours=bool(data.get("business_hours", False)),
+        exclude_paused=bool(data.get("exclude_paused", False)),
         created_by=actor,
         created_at=now,
     )
@@ -180,6 +195,34 @@ def create_goal(session: Session, installation: Installation, data: dict[str, An
     log.info("goal.created installation=%s goal=%s template=%s milestones=%s contributors=%s",
              installation.id, goal.id, template, len(goal.milestones), len(goal.contributors))
     return goal
+
+
+def _kpi_from(data: dict[str, Any], errors: _Errors) -> Kpi | None:
+    """Return the KPI of a create request: a template's preset, or the custom choice."""
+    template = data["template"]
+    if template == CUSTOM_TEMPLATE:
+        missing = [name for name in ("metric", "aggregation") if not data.get(name)]
+        for name in missing:
+            errors.add(name, _("a custom goal needs a %(field)s", field=name))
+        if missing:
+            return None
+        kpi = Kpi(data["metric"], data["aggregation"], data.get("threshold_seconds"))
+    else:
+        kpi = PRESETS[template]
+        for name in ("metric", "aggregation", "threshold_seconds"):
+            given = data.get(name)
+            if given is not None and given != getattr(kpi, name):
+                errors.add(name, _("the %(template)s template fixes %(field)s: leave it out, or use the custom "
+                                   "template", template=template, field=name))
+    problems = kpi.problems()
+    for name, message in problems.items():
+        errors.add(name, message)
+    return None if problems else kpi
+
+
+def _filter_list(data: dict[str, Any], name: str) -> list[str] | None:
+    values = (data.get("filters") or {}).get(name) or []
+    return sorted(set(values)) or None
 
 
 def _load_owned(session: Session, model, installation_id: int, ids: list[int], field: str, errors: _Errors) -> list:
@@ -226,7 +269,7 @@ def _apply_initial_targets(session: Session, goal: Goal, targets: dict[str, Any]
             continue
         cells[(contributor.id, milestone.id)] = float(override["value"])
 
-    summed_teams = goal.team_basis == "per_user" and goal.template in COUNT_TEMPLATES
+    summed_teams = goal.team_basis == "per_user" and goal.aggregation == "count"
     for contributor in goal.contributors:
         if contributor.kind == "team" and summed_teams:
             continue
@@ -263,7 +306,7 @@ def update_targets(session: Session, goal: Goal, changes: list[dict[str, Any]], 
         if milestone is None:
             errors.add(field, f"milestone {change['milestone']!r} is not part of goal {goal.id}")
         if contributor is not None and contributor.kind == "team" and goal.team_basis == "per_user" \
-                and goal.template in COUNT_TEMPLATES:
+                and goal.aggregation == "count":
             errors.add(field, "this team's target is the sum of its members' targets: change the members' targets")
         if contributor is not None and milestone is not None:
             resolved.append((contributor, milestone, float(change["value"])))
@@ -323,3 +366,222 @@ def span_dates(goal: Goal) -> dict[str, Any]:
         span["start"] = goal.span_start.isoformat() if isinstance(goal.span_start, date) else None
         span["end"] = goal.span_end.isoformat() if isinstance(goal.span_end, date) else None
     return span
+
+
+# Settings a goal accepts after creation, with how each is written to the audit trail.
+EDITABLE_SETTINGS = ("name", "response_credit", "include_agent_opened", "include_extra_members", "team_attribution",
+                     "business_hours", "exclude_paused", "threshold_seconds", "filter_priorities",
+                     "filter_channels", "filter_tags")
+# Settings fixed at creation: the milestones, contributors' kind and KPI depend on them.
+FIXED_SETTINGS = ("pipelines", "template", "metric", "aggregation", "frequency", "span", "time_zone", "contributors")
+
+
+def _audit_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return _number(value)
+    if isinstance(value, list):
+        return json.dumps(value)
+    return str(value)
+
+
+def _mark_open_milestones(session: Session, goal: Goal) -> None:
+    """Mark every open milestone of the goal for recompute; frozen ones keep their numbers."""
+    for milestone in goal.milestones:
+        if milestone.frozen_at is None:
+            row = session.get(PendingRecompute, milestone.id)
+            if row is None:
+                session.add(PendingRecompute(milestone_id=milestone.id, installation_id=goal.installation_id,
+                                             generation=1))
+            else:
+                row.generation += 1
+    session.flush()
+
+
+def update_settings(session: Session, goal: Goal, changes: dict[str, Any], actor: str, now: datetime) -> list[str]:
+    """Change editable settings, one audit entry per changed field; return the changed fields.
+
+    Raises ``GoalRuleError`` for a fixed setting (pipelines, KPI, frequency, span,
+    time zone, contributors' kind), a name already used, or a threshold on a KPI
+    that has none. Nothing is written then. A change that alters numbers marks
+    the goal's open milestones for recompute.
+    """
+    errors = _Errors({})
+    for name in FIXED_SETTINGS:
+        if name in changes:
+            if name == "pipelines":
+                errors.add(name, _("pipelines cannot change after a goal is created: clone the goal with the "
+                                   "new pipelines instead"))
+            else:
+                errors.add(name, _("%(field)s cannot change after a goal is created: clone the goal and set it "
+                                   "there", field=name))
+    if "name" in changes and changes["name"] != goal.name:
+        taken = session.scalar(select(Goal.id).where(Goal.installation_id == goal.installation_id,
+                                                     Goal.name == changes["name"], Goal.id != goal.id))
+        if taken is not None:
+            errors.add("name", _("a goal named %(name)r already exists: choose another name", name=changes["name"]))
+    if "threshold_seconds" in changes:
+        problems = Kpi(goal.metric, goal.aggregation, changes["threshold_seconds"]).problems()
+        if "threshold_seconds" in problems:
+            errors.add("threshold_seconds", problems["threshold_seconds"])
+    if "team_attribution" in changes and changes["team_attribution"] not in ("membership", "ticket_team"):
+        errors.add("team_attribution", _("use membership or ticket_team"))
+    errors.raise_if_any()
+
+    changed = []
+    for name in EDITABLE_SETTINGS:
+        if name not in changes:
+            continue
+        new = changes[name]
+        if name.startswith("filter_"):
+            new = sorted(set(new or [])) or None
+        old = getattr(goal, name)
+        if old == new:
+            continue
+        setattr(goal, name, new)
+        _audit(session, goal, actor, now, name, _audit_text(old), _audit_text(new))
+        changed.append(name)
+    if set(changed) - {"name"}:
+        _mark_open_milestones(session, goal)
+    session.flush()
+    return changed
+
+
+def clone_goal(session: Session, goal: Goal, name: str, actor: str, now: datetime) -> Goal:
+    """Copy a goal with its settings, pipelines, contributors, milestones and targets under a new name.
+
+    The audit trail and computed results are not copied; the clone's trail starts
+    with one entry naming its source. Raises ``GoalRuleError`` when the name is taken.
+    """
+    taken = session.scalar(select(Goal.id).where(Goal.installation_id == goal.installation_id, Goal.name == name))
+    if taken is not None:
+        raise GoalRuleError({"name": [_("a goal named %(name)r already exists: choose another name", name=name)]})
+
+    copied = Goal(
+        installation_id=goal.installation_id, name=name, template=goal.template, frequency=goal.frequency,
+        span_kind=goal.span_kind, span_year=goal.span_year, span_start=goal.span_start, span_end=goal.span_end,
+        time_zone=goal.time_zone, contributor_kind=goal.contributor_kind,
+        include_extra_members=goal.include_extra_members, team_basis=goal.team_basis,
+        team_attribution=goal.team_attribution, response_credit=goal.response_credit,
+        include_agent_opened=goal.include_agent_opened, metric=goal.metric, aggregation=goal.aggregation,
+        threshold_seconds=goal.threshold_seconds, filter_priorities=goal.filter_priorities,
+        filter_channels=goal.filter_channels, filter_tags=goal.filter_tags, business_hours=goal.business_hours,
+        exclude_paused=goal.exclude_paused, created_by=actor, created_at=now,
+    )
+    session.add(copied)
+    for row in goal.pipelines:
+        copied.pipelines.append(GoalPipeline(pipeline_id=row.pipeline_id))
+    milestone_map = {}
+    for milestone in goal.milestones:
+        new_milestone = Milestone(position=milestone.position, label=milestone.label,
+                                  starts_at=milestone.starts_at, ends_at=milestone.ends_at)
+        copied.milestones.append(new_milestone)
+        milestone_map[milestone.id] = new_milestone
+    contributor_map = {}
+    for contributor in goal.contributors:
+        if contributor.team_contributor_id is None:
+            new_contributor = GoalContributor(kind=contributor.kind, user_id=contributor.user_id,
+                                              team_id=contributor.team_id)
+            copied.contributors.append(new_contributor)
+            contributor_map[contributor.id] = new_contributor
+    session.flush()
+    for contributor in goal.contributors:
+        if contributor.team_contributor_id is not None:
+            new_contributor = GoalContributor(kind=contributor.kind, user_id=contributor.user_id,
+                                              team_id=contributor.team_id,
+                                              team_contributor_id=contributor_map[contributor.team_contributor_id].id)
+            copied.contributors.append(new_contributor)
+            contributor_map[contributor.id] = new_contributor
+    session.flush()
+    for target in session.scalars(select(Target).where(Target.goal_id == goal.id)):
+        session.add(Target(goal_id=copied.id, contributor_id=contributor_map[target.contributor_id].id,
+                           milestone_id=milestone_map[target.milestone_id].id, value=target.value))
+    session.flush()
+    _audit(session, copied, actor, now, "goal", None, json.dumps({"name": name, "cloned_from": goal.id}))
+    log.info("goal.cloned installation=%s goal=%s source=%s", goal.installation_id, copied.id, goal.id)
+    return copied
+
+
+def add_contributor(session: Session, goal: Goal, data: dict[str, Any], actor: str, now: datetime) -> GoalContributor:
+    """Add one user to a goal, with a target for every milestone.
+
+    ``data`` names ``user``, optionally ``team`` (a team contributor id, required
+    in a teams goal: the user joins that team's goals), and ``target`` for every
+    milestone or ``targets`` as ``{milestone label: value}``. Raises
+    ``GoalRuleError`` with every problem; nothing is written then.
+    """
+    errors = _Errors({})
+    user = session.get(User, data["user"])
+    if user is None or user.installation_id != goal.installation_id:
+        errors.add("user", _("no user with id %(id)s in this installation", id=data["user"]))
+    elif user.role not in GOAL_ROLES:
+        errors.add("user", _("user %(id)s is a %(role)s: goals are for agents, managers and admins",
+                             id=user.id, role=user.role))
+    if any(c.kind == "user" and c.user_id == data["user"] for c in goal.contributors):
+        errors.add("user", _("user %(id)s is already a contributor of this goal", id=data["user"]))
+
+    team_row = None
+    if goal.contributor_kind == "teams":
+        team_row = next((c for c in goal.contributors if c.kind == "team" and c.id == data.get("team")), None)
+        if team_row is None:
+            errors.add("team", _("name the team contributor the user joins: one of %(ids)s",
+                                 ids=", ".join(str(c.id) for c in goal.contributors if c.kind == "team")))
+    elif data.get("team") is not None:
+        errors.add("team", _("this goal has users only: leave team out"))
+
+    labels = {milestone.label: milestone for milestone in goal.milestones}
+    per_milestone = dict(data.get("targets") or {})
+    for label in per_milestone:
+        if label not in labels:
+            errors.add("targets", _("milestone %(label)r is not part of this goal", label=label))
+    default = data.get("target")
+    missing = [label for label in labels if label not in per_milestone and default is None]
+    if missing:
+        errors.add("target", _("give target for every milestone, or targets for %(labels)s",
+                               labels=", ".join(missing[:3]) + ("..." if len(missing) > 3 else "")))
+    errors.raise_if_any()
+
+    contributor = GoalContributor(kind="user", user_id=user.id, team_contributor_id=team_row.id if team_row else None)
+    goal.contributors.append(contributor)
+    session.flush()
+    for label, milestone in labels.items():
+        value = per_milestone.get(label, default)
+        session.add(Target(goal_id=goal.id, contributor_id=contributor.id, milestone_id=milestone.id,
+                           value=float(value)))
+    _audit(session, goal, actor, now, "contributors", None, f"user {user.id}")
+    _mark_open_milestones(session, goal)
+    return contributor
+
+
+def delete_contributors(session: Session, goal: Goal, contributor_ids: list[int], actor: str,
+                        now: datetime) -> bool:
+    """Delete the chosen contributors' goals; return True when that left none and the goal was deleted.
+
+    Deleting a team contributor deletes its members' user goals too. Raises
+    ``GoalRuleError`` naming ids that are not contributors of the goal.
+    """
+    by_id = {contributor.id: contributor for contributor in goal.contributors}
+    unknown = [item for item in contributor_ids if item not in by_id]
+    if unknown:
+        raise GoalRuleError({"contributors": [_("contributor %(id)s is not part of goal %(goal)s",
+                                                id=item, goal=goal.id) for item in unknown]})
+    doomed = set(contributor_ids)
+    doomed |= {c.id for c in goal.contributors if c.team_contributor_id in doomed}
+    if doomed == set(by_id):
+        delete_goal(session, goal, actor, now)
+        return True
+    # Members go before their team row, because the team row's deletion would cascade to them in the database.
+    for contributor_id in sorted(doomed, key=lambda item: by_id[item].team_contributor_id is None):
+        contributor = by_id[contributor_id]
+        label = f"{contributor.kind} {contributor.user_id or contributor.team_id}"
+        _audit(session, goal, actor, now, "contributors", label, None)
+        session.execute(sa_delete(Target).where(Target.contributor_id == contributor_id))
+        session.execute(sa_delete(Result).where(Result.contributor_id == contributor_id))
+        session.execute(sa_delete(GoalContributor).where(GoalContributor.id == contributor_id))
+    session.flush()
+    session.expire(goal, ["contributors"])
+    _mark_open_milestones(session, goal)
+    return False

@@ -187,6 +187,7 @@ class Mirror:
                 entry.team_id = team.id if team else None
                 entry.team_set = True
         elif event_type == "ticket.updated":
+            entry.fields = {name: event[name] for name in ("priority", "channel", "tags") if name in event}
             for name in ("priority", "channel", "tags"):
                 if name in event:
                     setattr(ticket, name, event[name])
@@ -215,6 +216,8 @@ class Mirror:
         entry.pipeline_set = True
         entry.team_id = team.id if team else None
         entry.team_set = True
+
+        entry.fields = {name: event.get(name) for name in ("priority", "channel", "tags")}
 
         ticket.created_at = event["occurred_at"]
         ticket.created_by_role = event["created_by_role"]
@@ -321,4 +324,5 @@ def entry_view(row: TicketEvent):
         author_role=row.author_role,
         public=row.public,
         auto_reply=row.auto_reply,
+        fields=row.fields,
     )
