@@ -11,6 +11,7 @@ import logging
 from typing import Any, Callable
 
 from rq.exceptions import NoSuchJobError
+from rq import Retry
 from rq.job import Job, JobStatus
 
 from plugin.runtime import Runtime
@@ -18,6 +19,9 @@ from plugin.runtime import Runtime
 log = logging.getLogger(__name__)
 
 WAITING = {JobStatus.QUEUED, JobStatus.DEFERRED, JobStatus.SCHEDULED}
+# Jobs are idempotent, so a job that failed on a passing database error (a lock
+# timeout, a dropped connection) runs again after 5, 30 and 120 seconds.
+RETRY = Retry(max=3, interval=[5, 30, 120])
 JOB_TIMEOUT_SECONDS = 600
 RESULT_TTL_SECONDS = 3600
 FAILURE_TTL_SECONDS = 7 * 24 * 3600
@@ -48,7 +52,7 @@ def enqueue_once(runtime: Runtime, queue_name: str, func: Callable, job_id: str,
         if state == JobStatus.STARTED:
             continue
         queue.enqueue(func, *args, job_id=candidate, job_timeout=JOB_TIMEOUT_SECONDS,
-                      result_ttl=RESULT_TTL_SECONDS, failure_ttl=FAILURE_TTL_SECONDS)
+                      result_ttl=RESULT_TTL_SECONDS, failure_ttl=FAILURE_TTL_SECONDS, retry=RETRY)
         log.info("job.enqueued queue=%s job=%s", queue_name, candidate)
         return candidate
     # Both the job and its follow-up are running; the sweeper picks up anything both miss.

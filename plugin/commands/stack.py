@@ -81,7 +81,7 @@ def start_stack(settings: Settings, host: str, port: int, workers: int = 1) -> S
     children = []
     for number in range(workers):
         children.append(subprocess.Popen(
-            [sys.executable, "-m", "rq.cli", "worker", *QUEUE_NAMES, "--url", redis_url,
+            [sys.executable, "-m", "rq.cli", "worker", *QUEUE_NAMES, "--url", redis_url, "--with-scheduler",
              "--worker-class", "rq.worker.SimpleWorker", "--name", f"helpdesk-goals-{os.getpid()}-{number}",
              "--logging_level", settings.log_level], env=env))
     children.append(subprocess.Popen(

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Iterable
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from ..goals.calendar import BusinessCalendar, elapsed_seconds
@@ -323,6 +323,7 @@ def recompute_milestone(session: Session, goal: Goal, milestone: Milestone, inst
     first time after its freeze time is computed once from the mirror as it is,
     then frozen: this is how a goal created for a past period gets its numbers.
     """
+    lock_milestone(session, milestone)
     if milestone.frozen_at is not None and not force:
         return None
     due = now >= freeze_time(milestone, installation)
@@ -335,6 +336,18 @@ def recompute_milestone(session: Session, goal: Goal, milestone: Milestone, inst
     if milestone.frozen_at is None and due:
         freeze(milestone, now)
     return values
+
+
+def lock_milestone(session: Session, milestone: Milestone) -> None:
+    """Hold the milestone's row until the transaction ends, then reload it.
+
+    Two workers may compute one milestone at once (a goal's first computation and
+    a webhook's mark). A no-op update takes the row lock on PostgreSQL and the
+    database write lock on SQLite, so the second waits and then sees the first's
+    results and freeze instead of inserting the same results again.
+    """
+    session.execute(update(Milestone).where(Milestone.id == milestone.id).values(frozen_at=Milestone.frozen_at))
+    session.refresh(milestone)
 
 
 def _has_results(session: Session, milestone: Milestone) -> bool:
