@@ -75,6 +75,15 @@ def command_install(args) -> int:
     from .services.installations import InstallationSettingError, create_installation
 
     settings = _settings()
+    if args.host_kind == "rt":
+        from connectors.rt import install as rt_install
+
+        try:
+            with _messages_in(None):
+                rt_install.check_before_install(args.url, args.token)
+        except rt_install.InstallError as error:
+            print(f"helpdesk-goals: {error}", file=sys.stderr)
+            return 2
     settings.instance_path.mkdir(parents=True, exist_ok=True)
     upgrade(settings.effective_database_url)
     runtime = build_runtime(settings, connect=False)
@@ -94,6 +103,9 @@ def command_install(args) -> int:
                       "webhook_path": f"/webhooks/{args.host_kind}/{installation_id}"}, indent=2))
     with _messages_in(None):
         print(_("Keep the API token and the webhook secret: they are shown only once."), file=sys.stderr)
+    if args.host_kind == "rt":
+        with _messages_in(None):
+            return rt_install.complete_install(runtime, installation_id, created.webhook_secret, args)
     return 0
 
 
@@ -207,6 +219,9 @@ def build_parser() -> argparse.ArgumentParser:
     install.add_argument("--locale", default="en", choices=SUPPORTED_LOCALES, help="default locale (default en)")
     install.add_argument("--fiscal-year-start", type=int, default=1, help="first month of the fiscal year, 1 to 12")
     install.add_argument("--week-start", choices=("monday", "sunday"), default="monday", help="first day of the week")
+    from connectors.rt.install import add_arguments as add_rt_install_arguments
+
+    add_rt_install_arguments(install)
     install.set_defaults(handler=command_install)
 
     replay = commands.add_parser("replay", help="send an incident event log (CSV) to a running plugin as webhooks")
