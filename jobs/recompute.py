@@ -17,6 +17,8 @@ from plugin.services.compute import (
     take_pending,
 )
 
+from .push import enqueue_push
+
 log = logging.getLogger(__name__)
 
 
@@ -38,6 +40,8 @@ def recompute_pending(installation_id: int) -> int:
         with transaction(runtime.sessions) as session:
             pending = take_pending(session, installation_id)
         if not pending:
+            if done:
+                enqueue_push(runtime, installation_id)
             return done
         for milestone_id, generation in pending:
             with transaction(runtime.sessions) as session:
@@ -59,6 +63,7 @@ def recompute_goal(goal_id: int) -> int:
         if goal is None:
             log.info("recompute.goal.missing goal=%s", goal_id)
             return 0
+        installation_id = goal.installation_id
         milestone_ids = [milestone.id for milestone in goal.milestones]
     computed = 0
     for milestone_id in milestone_ids:
@@ -70,6 +75,8 @@ def recompute_goal(goal_id: int) -> int:
             if recompute_milestone(session, milestone.goal, milestone, installation, runtime.clock()) is not None:
                 computed += 1
     log.info("recompute.goal goal=%s milestones=%s", goal_id, computed)
+    if computed:
+        enqueue_push(runtime, installation_id)
     return computed
 
 

@@ -12,6 +12,7 @@ our (@Groups, @Users, @Queues, @ACL, @Scrips, @Final);
 
 my $team_name = 'Tier 2';
 my $queue_name = 'Support';
+my $goals_queue_name = 'Goals';
 my @agents = qw(ann bob);
 
 @Groups = (
@@ -46,6 +47,8 @@ my @agents = qw(ann bob);
         Name => $queue_name, Description => 'Customer support',
         CorrespondAddress => 'support@helpdesk.example', CommentAddress => 'support-comment@helpdesk.example',
     },
+    # Push-back: one goal ticket per agent, kept by helpdesk-goals.
+    { Name => $goals_queue_name, Description => 'Goal progress of each agent, kept by helpdesk-goals' },
 );
 
 my @team_rights = qw(
@@ -65,6 +68,11 @@ my @service_rights = qw(
         qw(CreateTicket ReplyToTicket)),
     { GroupDomain => 'RT::Queue-Role', GroupType => 'Requestor', Queue => $queue_name, Right => 'ShowTicket' },
     (map { +{ UserId => 'helpdesk-goals', Right => $_ } } @service_rights),
+    # The plugin creates and answers the goal tickets; agents read theirs as requestors.
+    (map { +{ UserId => 'helpdesk-goals', Queue => $goals_queue_name, Right => $_ } }
+        qw(CreateTicket ReplyToTicket Watch)),
+    (map { +{ GroupDomain => 'RT::Queue-Role', GroupType => 'Requestor', Queue => $goals_queue_name, Right => $_ } }
+        qw(ShowTicket ShowTicketComments)),
 );
 
 my $scrip_file = File::Spec->catfile(File::Basename::dirname(__FILE__), 'scrip.pl');
@@ -81,8 +89,12 @@ close $scrip_fh;
         ScripAction => 'User Defined',
         Template => 'Blank',
         CustomPrepareCode => 'return 1;',
-        # Loop guard: changes made by the plugin's own account are not sent back to it.
-        CustomIsApplicableCode => q{return $self->TransactionObj->CreatorObj->Name ne 'helpdesk-goals';},
+        # Loop guard: changes made by the plugin's own account, and anything on
+        # the goal tickets it keeps in the Goals queue, are not sent back to it.
+        CustomIsApplicableCode => q{
+            return 0 if $self->TransactionObj->CreatorObj->Name eq 'helpdesk-goals';
+            return $self->TicketObj->QueueObj->Name ne 'Goals';
+        },
         CustomCommitCode => $commit_code,
     },
 );
