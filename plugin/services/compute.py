@@ -38,6 +38,13 @@ from .mirror import entry_view
 log = logging.getLogger(__name__)
 
 SAMPLE_KINDS = ("created", "state", "message")
+TICKET_COLUMNS = (Ticket.id, Ticket.created_by_role, Ticket.priority, Ticket.channel, Ticket.tags)
+ENTRY_COLUMNS = (
+    TicketEvent.ticket_id, TicketEvent.kind, TicketEvent.occurred_at, TicketEvent.event_id, TicketEvent.sequence,
+    TicketEvent.state_class, TicketEvent.owner_id, TicketEvent.owner_set, TicketEvent.pipeline_id,
+    TicketEvent.pipeline_set, TicketEvent.team_id, TicketEvent.team_set, TicketEvent.author_id,
+    TicketEvent.author_role, TicketEvent.public, TicketEvent.auto_reply, TicketEvent.fields,
+)
 _CHUNK = 500
 
 
@@ -140,9 +147,11 @@ def milestone_samples(session: Session, goal: Goal, milestone: Milestone) -> lis
 
     samples: list[Sample] = []
     for chunk in _chunks(sorted(ticket_ids)):
-        tickets = {ticket.id: ticket for ticket in session.scalars(select(Ticket).where(Ticket.id.in_(chunk)))}
+        # Plain column rows instead of ORM objects: a yearly milestone reads
+        # tens of thousands of timeline rows on every recompute.
+        tickets = {row.id: row for row in session.execute(select(*TICKET_COLUMNS).where(Ticket.id.in_(chunk)))}
         entries_by_ticket: dict[int, list] = {ticket_id: [] for ticket_id in tickets}
-        for row in session.scalars(select(TicketEvent).where(TicketEvent.ticket_id.in_(list(tickets)))):
+        for row in session.execute(select(*ENTRY_COLUMNS).where(TicketEvent.ticket_id.in_(list(tickets)))):
             entries_by_ticket[row.ticket_id].append(entry_view(row))
         for ticket_id, ticket in tickets.items():
             defaults = {"priority": ticket.priority, "channel": ticket.channel, "tags": ticket.tags}

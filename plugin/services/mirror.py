@@ -306,8 +306,8 @@ class Mirror:
         self.session.flush()
 
 
-def entry_view(row: TicketEvent):
-    """Return the engine's view of a stored timeline row."""
+def entry_view(row):
+    """Return the engine's view of a stored timeline row (an ORM object or a row with the same columns)."""
     return Entry(
         kind=row.kind,
         at=row.occurred_at,
