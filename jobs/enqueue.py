@@ -1,8 +1,8 @@
 """Enqueue jobs under deterministic ids, so repeated requests coalesce.
 
 RQ stores one job per id. ``enqueue_once`` leaves a job that is still waiting
-alone; when the job with that id is already running, it enqueues a single
-follow-up under ``<id>-next`` so that work marked during the run is not lost.
+alone. When the job with that id is already running, it enqueues a single
+follow-up under ``<id>-next``, so work marked during the run is not lost.
 """
 
 from __future__ import annotations

@@ -67,8 +67,8 @@ def redis_from_url(url: str) -> Redis:
     """Connect to ``url`` with short timeouts and two quick retries.
 
     The webhook receiver enqueues inside the host's request, so a Redis outage
-    must cost well under a second, never the client library's default retries
-    with long backoff; the inbox keeps the events for the sweeper.
+    must cost well under a second instead of the client library's default
+    retries with long backoff. The inbox keeps the events for the sweeper.
     """
     return Redis.from_url(url, socket_connect_timeout=REDIS_CONNECT_TIMEOUT_SECONDS,
                           socket_timeout=REDIS_SOCKET_TIMEOUT_SECONDS,

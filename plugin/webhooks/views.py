@@ -1,4 +1,4 @@
-"""``POST /webhooks/<connector>/<installation id>``: check, store, enqueue, answer 202.
+"""``POST /webhooks/<connector>/<installation id>``: check, store, enqueue, respond 202.
 
 The order of checks follows what each needs: the installation and its connector
 (404), the body size (413), the signature on the raw bytes in constant time (401),
@@ -89,8 +89,8 @@ def _store(runtime: Runtime, connector_name: str, installation_id: int, deliveri
     """Insert the new deliveries in one transaction; return (accepted, duplicates).
 
     A concurrent request with the same delivery id makes the insert fail on the
-    unique constraint; the whole request is then retried once, and the second
-    pass counts that delivery as a duplicate.
+    unique constraint. The whole request is then retried once, so the second pass
+    counts that delivery as a duplicate.
     """
     for attempt in (1, 2):
         try:
