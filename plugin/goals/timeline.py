@@ -86,6 +86,34 @@ class TicketHistory:
     removed_at: datetime | None = None
 
 
+def _is_reply(entry: Entry) -> bool:
+    """Return whether the entry is a public, non-automatic message by an agent."""
+    return entry.kind == "message" and entry.author_role == "agent" and bool(entry.public) and not entry.auto_reply
+
+
+def response_clock_start(ordered: list[Entry], created_at: datetime, agent_opened: bool) -> datetime:
+    """Return when the first-response clock starts.
+
+    The clock starts at creation. It starts at the first customer message instead
+    when that message comes after creation and before any agent reply, as for a
+    ticket opened empty that the customer writes into later. A customer's
+    follow-up after an agent's reply never moves it. For an agent-opened ticket
+    the clock starts at the customer's first message, so the agent's own opening
+    message is not taken as the response.
+    """
+    first_customer = next((entry.at for entry in ordered
+                           if entry.kind == "message" and entry.author_role == "customer"
+                           and entry.at >= created_at), None)
+    if first_customer is None or first_customer <= created_at:
+        return created_at
+    if agent_opened:
+        return first_customer
+    first_reply = next((entry.at for entry in ordered if _is_reply(entry) and entry.at >= created_at), None)
+    if first_reply is not None and first_reply < first_customer:
+        return created_at
+    return first_customer
+
+
 def sort_key(entry: Entry):
     """Order entries by time, then host sequence, then kind, then event id."""
     sequence = entry.sequence if entry.sequence is not None else -1
@@ -113,12 +141,7 @@ def replay(ticket_id: int, created_by_role: str | None, entries: list[Entry],
     if created is None:
         return history
 
-    first_customer_message = next(
-        (entry.at for entry in ordered if entry.kind == "message" and entry.author_role == "customer"), None
-    )
-    clock_start = created.at
-    if first_customer_message is not None and first_customer_message > clock_start:
-        clock_start = first_customer_message
+    clock_start = response_clock_start(ordered, created.at, created_by_role == "agent")
 
     owner_id = team_id = pipeline_id = None
     state_class = None
@@ -158,14 +181,7 @@ def replay(ticket_id: int, created_by_role: str | None, entries: list[Entry],
                 paused_since = None
             state_class = entry.state_class
 
-        is_response = (
-            entry.kind == "message"
-            and history.response is None
-            and entry.author_role == "agent"
-            and entry.public
-            and not entry.auto_reply
-            and entry.at >= clock_start
-        )
+        is_response = history.response is None and _is_reply(entry) and entry.at >= clock_start
         if is_response:
             history.response = Response(
                 moment=moment,
