@@ -9,11 +9,56 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+import re
+from datetime import datetime, timezone
+
+from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
 
 STATE_CLASSES = ("new", "open", "pending", "resolved", "closed")
 AUTHOR_ROLES = ("agent", "customer", "system", "bot")
 USER_ROLES = ("admin", "manager", "agent", "customer")
+
+
+# The same form as the JSON Schema's pattern: date, "T", time, and "Z" or an offset.
+RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$")
+EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
+LATEST = datetime(2200, 1, 1, tzinfo=timezone.utc)
+MAX_SEQUENCE = 2**62
+
+
+class Rfc3339DateTime(fields.AwareDateTime):
+    """An RFC 3339 timestamp with an offset, between 1970 and 2199."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str) or not RFC3339.match(value):
+            raise ValidationError(
+                f"{value!r} is not an RFC 3339 time with an offset: use a form such as 2026-03-02T09:15:00Z "
+                "or 2026-03-02T10:15:00+01:00")
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        if not EARLIEST <= moment < LATEST:
+            raise ValidationError(f"{value!r} is out of range: use a time from 1970 to 2199")
+        return moment
+
+
+class StrictBoolean(fields.Boolean):
+    """A JSON true or false; strings and numbers are rejected."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise ValidationError(f"{value!r} is not a boolean: use true or false")
+        return value
+
+
+def _reject_nul(value):
+    """Reject NUL characters anywhere in the event: PostgreSQL text cannot store them."""
+    if isinstance(value, str) and "\x00" in value:
+        raise ValidationError("a text contains a NUL character (\\u0000): remove it")
+    if isinstance(value, dict):
+        for item in value.values():
+            _reject_nul(item)
+    if isinstance(value, list):
+        for item in value:
+            _reject_nul(item)
 
 
 def _ref(required: bool = True, allow_none: bool = False) -> fields.String:
@@ -31,8 +76,17 @@ class EventSchema(Schema):
 
     event_id = fields.String(required=True, validate=validate.Length(1, 200))
     type = fields.String(required=True)
-    occurred_at = fields.AwareDateTime(required=True, format="iso")
-    sequence = fields.Integer(load_default=None, allow_none=True)
+    occurred_at = Rfc3339DateTime(required=True, format="iso")
+    sequence = fields.Integer(load_default=None, allow_none=True, strict=True,
+                              validate=validate.Range(0, MAX_SEQUENCE))
+
+    @pre_load
+    def _no_nul_characters(self, data, **_kwargs):
+        try:
+            _reject_nul(data)
+        except ValidationError as error:
+            raise ValidationError({"_event": error.messages}) from None
+        return data
 
 
 class TicketCreated(EventSchema):
@@ -54,8 +108,8 @@ class MessageAdded(EventSchema):
     message = _ref()
     author = _ref(required=False, allow_none=True)
     author_role = fields.String(required=True, validate=validate.OneOf(AUTHOR_ROLES))
-    public = fields.Boolean(required=True)
-    auto_reply = fields.Boolean(load_default=False)
+    public = StrictBoolean(required=True)
+    auto_reply = StrictBoolean(load_default=False)
 
 
 class StateChanged(EventSchema):
@@ -101,7 +155,7 @@ class UserUpserted(EventSchema):
     name = fields.String(required=True, validate=validate.Length(1, 200))
     email = fields.Email(load_default=None, allow_none=True)
     role = fields.String(required=True, validate=validate.OneOf(USER_ROLES))
-    active = fields.Boolean(load_default=True)
+    active = StrictBoolean(load_default=True)
     locale = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(("it", "en")))
 
 
@@ -123,7 +177,7 @@ class MembershipChanged(EventSchema):
     user = _ref()
     team = _ref()
     kind = fields.String(required=True, validate=validate.OneOf(("primary", "extra")))
-    member = fields.Boolean(required=True)
+    member = StrictBoolean(required=True)
 
 
 EVENT_SCHEMAS: dict[str, type[EventSchema]] = {
@@ -168,7 +222,10 @@ def load_event(raw: Any, path: str = "") -> dict[str, Any]:
     schema_class = EVENT_SCHEMAS.get(event_type) if isinstance(event_type, str) else None
     if schema_class is None:
         allowed = ", ".join(EVENT_SCHEMAS)
-        raise ValidationError({f"{path}.type" if path else "type": [f"unknown event type {event_type!r}: use one of {allowed}"]})
+        field = f"{path}.type" if path else "type"
+        if event_type is None:
+            raise ValidationError({field: [f"missing event type: use one of {allowed}"]})
+        raise ValidationError({field: [f"unknown event type {event_type!r}: use one of {allowed}"]})
     try:
         return schema_class().load(raw)
     except ValidationError as error:

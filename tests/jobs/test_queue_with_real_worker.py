@@ -136,3 +136,21 @@ def test_sweeper_leaves_fresh_rows_alone(async_client, async_runtime, installati
     _send(async_client, installation, [created("T1", "2026-03-02 09:00")])
 
     assert sweep() == {"inbox": 0, "marks": 0}
+
+
+def test_failing_row_does_not_block_others(post_events, runtime, installation):
+    from plugin.models import Team
+
+    with transaction(runtime.sessions) as session:
+        session.add(InboxEvent(installation_id=installation["id"], connector="generic", delivery_id="broken",
+                               payload='{"type": "ticket.created", "event_id": "broken"}'))
+
+    response = post_events([team("desk")])
+
+    assert response.status_code == 202
+    assert _unprocessed(runtime) == 0
+    with transaction(runtime.sessions) as session:
+        broken = session.scalar(select(InboxEvent).where(InboxEvent.delivery_id == "broken"))
+        teams = session.scalar(select(func.count()).select_from(Team))
+        assert broken.last_error.startswith("ValidationError")
+    assert teams == 1

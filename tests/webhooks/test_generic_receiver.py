@@ -197,3 +197,44 @@ def test_body_over_limit_is_413(client, installation, runtime):
 
     assert response.status_code == 413
     assert _counts(runtime) == (0, 0, 0)
+
+
+@pytest.mark.parametrize("field, value, expected", [
+    ("occurred_at", "0001-01-01T00:00:00+14:00", "out of range"),
+    ("occurred_at", "9999-12-31T23:59:59Z", "out of range"),
+    ("occurred_at", "2026-01-05 09:00:00+01:00", "RFC 3339"),
+    ("occurred_at", "2026-01-05T09:00:00+0100", "RFC 3339"),
+    ("occurred_at", "20260105T090000Z", "RFC 3339"),
+    ("sequence", 10**30, "sequence"),
+    ("sequence", -1, "sequence"),
+    ("sequence", 1.5, "sequence"),
+    ("sequence", "3", "sequence"),
+    ("state", "open\u0000now", "NUL"),
+])
+def test_values_the_worker_cannot_store_rejected(post_events, runtime, field, value, expected):
+    event = created("T2", "2026-03-02 09:00")
+    event[field] = value
+    response = post_events([event])
+
+    assert response.status_code == 422
+    assert expected in json.dumps(response.get_json())
+    assert _counts(runtime) == (0, 0, 0)
+
+
+@pytest.mark.parametrize("value", ["true", 1, None])
+def test_boolean_fields_need_json_booleans(post_events, runtime, value):
+    event = message("T1", "2026-03-02 09:00", author="ann")
+    event["public"] = value
+    response = post_events([event])
+
+    assert response.status_code == 422
+    assert "events[0].public" in response.get_json()["fields"]
+
+
+def test_missing_type_named(post_events):
+    event = created("T2", "2026-03-02 09:00")
+    del event["type"]
+    response = post_events([event])
+
+    assert response.status_code == 422
+    assert "missing event type" in response.get_json()["error"]
