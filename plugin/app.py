@@ -7,6 +7,7 @@ import logging
 from flask import Flask, jsonify
 from flask_babel import Babel, get_locale
 from sqlalchemy import text
+from werkzeug.routing import IntegerConverter
 
 from .config import SUPPORTED_LOCALES, Settings
 from .i18n import select_locale
@@ -23,6 +24,18 @@ def configure_logging(level: str) -> None:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
         root.addHandler(handler)
     root.setLevel(level)
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in URLs, bounded to the database's 64-bit integers.
+
+    A larger number cannot name a row, and passing it to the database raises an
+    overflow error, so such a URL matches no route and gets 404.
+    """
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> Flask:
@@ -50,6 +63,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         SESSION_COOKIE_SECURE=True,
         SESSION_COOKIE_SAMESITE="None",
     )
+    app.url_map.converters["int"] = IdConverter
     app.extensions["helpdesk_goals"] = runtime
     Babel(app, locale_selector=select_locale)
     app.jinja_env.globals["get_locale"] = get_locale

@@ -8,6 +8,12 @@ from ..goals.calendar import WEEKDAYS
 from ..goals.metrics import AGGREGATIONS, METRICS, TEMPLATES
 from ..goals.periods import FREQUENCIES, SPAN_KINDS
 
+# Ids are database integers; a larger number cannot name a row.
+ID_RANGE = validate.Range(1, 2**63 - 1, error="{input} is not a valid id: ids are whole numbers from 1 to 2^63-1")
+# Targets are counts, or seconds for the duration templates; 10^12 s is over 30,000 years.
+TARGET_RANGE = validate.Range(0, 10**12, error="{input} is out of range: a target is a count, or seconds for times, "
+                                              "from 0 to 10^12")
+
 
 class StrictSchema(Schema):
     class Meta:
@@ -85,8 +91,8 @@ class SpanSchema(StrictSchema):
 
 class ContributorsSchema(StrictSchema):
     kind = fields.String(required=True, validate=validate.OneOf(("users", "teams")))
-    users = fields.List(fields.Integer(), load_default=list)
-    teams = fields.List(fields.Integer(), load_default=list)
+    users = fields.List(fields.Integer(validate=ID_RANGE), load_default=list)
+    teams = fields.List(fields.Integer(validate=ID_RANGE), load_default=list)
     include_extra_members = fields.Boolean(load_default=False)
     team_basis = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(("per_user", "team")))
     team_attribution = fields.String(load_default="membership",
@@ -95,9 +101,9 @@ class ContributorsSchema(StrictSchema):
 
 class TargetOverrideSchema(StrictSchema):
     milestone = fields.String(required=True)
-    user = fields.Integer()
-    team = fields.Integer()
-    value = fields.Float(required=True, validate=validate.Range(min=0))
+    user = fields.Integer(validate=ID_RANGE)
+    team = fields.Integer(validate=ID_RANGE)
+    value = fields.Float(required=True, validate=TARGET_RANGE)
 
     @validates_schema
     def _one_contributor(self, data, **_kwargs):
@@ -106,8 +112,8 @@ class TargetOverrideSchema(StrictSchema):
 
 
 class TargetsSchema(StrictSchema):
-    user = fields.Float(validate=validate.Range(min=0))
-    team = fields.Float(validate=validate.Range(min=0))
+    user = fields.Float(validate=TARGET_RANGE)
+    team = fields.Float(validate=TARGET_RANGE)
     milestones = fields.List(fields.Nested(TargetOverrideSchema), load_default=list)
 
 
@@ -132,22 +138,22 @@ class GoalCreateSchema(StrictSchema):
     span = fields.Nested(SpanSchema, required=True)
     time_zone = fields.String(load_default=None, allow_none=True)
     contributors = fields.Nested(ContributorsSchema, required=True)
-    pipelines = fields.List(fields.Integer(), load_default=list)
+    pipelines = fields.List(fields.Integer(validate=ID_RANGE), load_default=list)
     targets = fields.Nested(TargetsSchema, required=True)
     response_credit = fields.String(load_default="responder", validate=validate.OneOf(("responder", "owner")))
     include_agent_opened = fields.Boolean(load_default=False)
     metric = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(METRICS))
     aggregation = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(AGGREGATIONS))
-    threshold_seconds = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=0))
+    threshold_seconds = fields.Float(load_default=None, allow_none=True, validate=TARGET_RANGE)
     filters = fields.Nested(FiltersSchema, load_default=dict)
     business_hours = fields.Boolean(load_default=False)
     exclude_paused = fields.Boolean(load_default=False)
 
 
 class TargetChangeSchema(StrictSchema):
-    contributor = fields.Integer(required=True)
+    contributor = fields.Integer(required=True, validate=ID_RANGE)
     milestone = fields.String(required=True)
-    value = fields.Float(required=True, validate=validate.Range(min=0))
+    value = fields.Float(required=True, validate=TARGET_RANGE)
 
 
 class TargetChangesSchema(StrictSchema):
@@ -169,7 +175,7 @@ class GoalUpdateSchema(StrictSchema):
     team_attribution = fields.String(validate=validate.OneOf(("membership", "ticket_team")))
     business_hours = fields.Boolean()
     exclude_paused = fields.Boolean()
-    threshold_seconds = fields.Float(allow_none=True, validate=validate.Range(min=0))
+    threshold_seconds = fields.Float(allow_none=True, validate=TARGET_RANGE)
     filters = fields.Nested(FiltersSchema)
     pipelines = fields.Raw()
     template = fields.Raw()
@@ -191,14 +197,14 @@ class ContributorAddSchema(StrictSchema):
     """A user joining a goal, with a target for every milestone (``target``) or per milestone label."""
 
     user = fields.Integer(required=True)
-    team = fields.Integer(load_default=None, allow_none=True)
-    target = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=0))
-    targets = fields.Dict(keys=fields.String(), values=fields.Float(validate=validate.Range(min=0)),
+    team = fields.Integer(load_default=None, allow_none=True, validate=ID_RANGE)
+    target = fields.Float(load_default=None, allow_none=True, validate=TARGET_RANGE)
+    targets = fields.Dict(keys=fields.String(), values=fields.Float(validate=TARGET_RANGE),
                           load_default=dict)
 
 
 class ContributorDeleteSchema(StrictSchema):
-    contributors = fields.List(fields.Integer(), required=True, validate=validate.Length(min=1))
+    contributors = fields.List(fields.Integer(validate=ID_RANGE), required=True, validate=validate.Length(min=1))
 
 
 _CLOCK = validate.Regexp(r"^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$", error="use HH:MM from 00:00 to 24:00")
@@ -213,7 +219,7 @@ class CalendarCreateSchema(StrictSchema):
     """
 
     name = fields.String(required=True, validate=validate.Length(1, 200))
-    team = fields.Integer(load_default=None, allow_none=True)
+    team = fields.Integer(load_default=None, allow_none=True, validate=ID_RANGE)
     time_zone = fields.String(required=True, validate=validate.Length(1, 64))
     weekly_hours = fields.Dict(
         keys=fields.String(validate=validate.OneOf(WEEKDAYS)),
@@ -278,7 +284,7 @@ class GoalSchema(Schema):
     filters = fields.Dict()
     business_hours = fields.Boolean()
     exclude_paused = fields.Boolean()
-    pipelines = fields.List(fields.Integer())
+    pipelines = fields.List(fields.Integer(validate=ID_RANGE))
     created_by = fields.String(allow_none=True)
     created_at = fields.DateTime()
     milestones = fields.List(fields.Nested(MilestoneSchema))

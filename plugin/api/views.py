@@ -60,6 +60,7 @@ log = logging.getLogger(__name__)
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 
 MAX_PAGE_SIZE = 200
+MAX_PAGE = 1_000_000
 
 
 @blueprint.errorhandler(ApiError)
@@ -95,8 +96,9 @@ def _page() -> tuple[int, int]:
         size = int(request.args.get("per_page", 50))
     except ValueError:
         raise BadRequest("page and per_page must be whole numbers") from None
-    if page < 1 or not 1 <= size <= MAX_PAGE_SIZE:
-        raise BadRequest(f"page must be 1 or more and per_page 1 to {MAX_PAGE_SIZE}")
+    if not 1 <= page <= MAX_PAGE or not 1 <= size <= MAX_PAGE_SIZE:
+        raise BadRequest(f"page={page} per_page={size} is out of range: use page 1 to {MAX_PAGE} "
+                         f"and per_page 1 to {MAX_PAGE_SIZE}")
     return page, size
 
 
@@ -279,7 +281,7 @@ def goals_list():
     for arg, column in (("user", GoalContributor.user_id), ("team", GoalContributor.team_id)):
         value = request.args.get(arg)
         if value:
-            if not value.isdigit():
+            if not value.isdigit() or len(value) > 18:
                 raise BadRequest(f"{arg} must be a numeric id, got {value!r}")
             query = query.where(Goal.id.in_(select(GoalContributor.goal_id).where(column == int(value))))
     with transaction(_runtime().sessions) as session:

@@ -41,6 +41,10 @@ log = logging.getLogger(__name__)
 
 GOAL_ROLES = ("agent", "manager", "admin")
 
+# Every milestone is recomputed on events and holds a target per contributor;
+# 1,000 covers 19 years of weekly milestones.
+MAX_MILESTONES = 1000
+
 
 class GoalRuleError(ValueError):
     """A goal request breaks domain rules; ``errors`` maps each field to its messages."""
@@ -113,6 +117,10 @@ def create_goal(session: Session, installation: Installation, data: dict[str, An
                                 installation.fiscal_year_start_month, installation.week_start)
     except PeriodError as error:
         errors.add("span", str(error))
+    if len(periods) > MAX_MILESTONES:
+        errors.add("span", f"the span holds {len(periods)} {data['frequency']} milestones; a goal holds at most "
+                           f"{MAX_MILESTONES}: shorten the span or choose a longer frequency")
+        periods = []
 
     kpi = _kpi_from(data, errors)
     counts = kpi is not None and kpi.aggregation == "count"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from plugin.db import transaction
@@ -169,3 +171,56 @@ def test_pages_deny_framing(client):
     response = client.get("/health")
 
     assert response.headers["Content-Security-Policy"] == "frame-ancestors 'none'"
+
+
+@pytest.mark.parametrize("path", [
+    "/api/v1/goals/99999999999999999999",
+    "/api/v1/goals/99999999999999999999/progress",
+    "/webhooks/generic/99999999999999999999",
+])
+def test_huge_ids_are_404(client, installation, path):
+    headers = {"Authorization": f"Bearer {installation['token']}"}
+    response = client.post(path, data=b"{}", headers=headers) if path.startswith("/webhooks") \
+        else client.get(path, headers=headers)
+
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("query", ["page=99999999999999999999", "team=99999999999999999999", "page=0"])
+def test_out_of_range_query_is_400(api, query):
+    response = api.get(f"/goals?{query}")
+
+    assert response.status_code == 400
+    assert response.get_json()["error"]
+
+
+@pytest.mark.parametrize("targets, field", [
+    ({"user": 1e308}, "targets.user"),
+    ({"user": -1}, "targets.user"),
+])
+def test_absurd_targets_rejected(api, desk, targets, field):
+    response = api.post("/goals", json={
+        "name": "Absurd", "template": "tickets_closed", "frequency": "monthly", "span": {"kind": "year", "year": 2026},
+        "contributors": {"kind": "teams", "teams": [desk["team"]]}, "targets": targets})
+
+    assert response.status_code == 422
+    assert field in response.get_json()["fields"]
+
+
+def test_huge_user_id_rejected(api):
+    response = api.post("/goals", json={
+        "name": "Huge", "template": "tickets_closed", "frequency": "monthly", "span": {"kind": "year", "year": 2026},
+        "contributors": {"kind": "users", "users": [10**30]}, "targets": {"user": 1}})
+
+    assert response.status_code == 422
+    assert "not a valid id" in json.dumps(response.get_json())
+
+
+def test_span_with_too_many_milestones_rejected(api, desk):
+    response = api.post("/goals", json={
+        "name": "Forever", "template": "tickets_closed", "frequency": "weekly",
+        "span": {"kind": "dates", "start": "1970-01-01", "end": "2199-12-31"},
+        "contributors": {"kind": "teams", "teams": [desk["team"]]}, "targets": {"user": 1}})
+
+    assert response.status_code == 422
+    assert "at most 1000" in response.get_json()["fields"]["span"][0]
