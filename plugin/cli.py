@@ -54,8 +54,7 @@ def command_serve(args) -> int:
     stack = start_stack(_settings(), args.host, args.port, workers=args.workers)
     with _messages_in(None):
         print(_("helpdesk-goals is serving at %(url)s (Ctrl-C stops it)", url=stack.base_url), flush=True)
-    wait_forever(stack)
-    return 0
+    return wait_forever(stack)
 
 
 def command_migrate(args) -> int:
@@ -175,8 +174,7 @@ def command_demo(args) -> int:
         return 0
     with _messages_in(locale):
         print(_("The server keeps running; Ctrl-C stops it."), flush=True)
-    wait_forever(stack)
-    return 0
+    return wait_forever(stack)
 
 
 DATA_CITATION = (

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -100,16 +101,31 @@ def start_stack(settings: Settings, host: str, port: int, workers: int = 1) -> S
     return Stack(settings=settings, redis_url=redis_url, server=server, thread=thread, app=app, children=children)
 
 
-def wait_forever(stack: Stack) -> None:
-    """Block until Ctrl-C, then stop the stack."""
+def wait_forever(stack: Stack) -> int:
+    """Serve until Ctrl-C, SIGTERM or the exit of a worker or scheduler, then stop the stack.
+
+    Returns the exit code for the command: 0 after Ctrl-C or SIGTERM, 1 when a
+    child process exited on its own, because then events would be accepted but
+    never processed and a process supervisor should restart the whole stack.
+    """
+
+    def stop_on_sigterm(_signum, _frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop_on_sigterm)
+    code = 0
     try:
         while True:
-            for child in stack.children:
-                if child.poll() is not None:
-                    log.error("stack.child_exited pid=%s code=%s", child.pid, child.returncode)
-                    stack.children.remove(child)
+            exited = [child for child in stack.children if child.poll() is not None]
+            if exited:
+                for child in exited:
+                    log.error("stack.child_exited pid=%s code=%s; stopping", child.pid, child.returncode)
+                code = 1
+                break
             time.sleep(1)
     except KeyboardInterrupt:
         pass
     finally:
+        signal.signal(signal.SIGTERM, previous)
         stack.stop()
+    return code
