@@ -157,7 +157,7 @@ def command_demo(args) -> int:
         documents = {item["goal"]["template"]: demo.fetch_progress(stack.base_url, installation.token,
                                                                    item["goal"]["id"]) for item in goals}
         label = goals[0]["goal"]["milestones"][0]["label"]
-        overview_url = demo.overview_url(stack.base_url, stack.app.config["SECRET_KEY"], installation.id)
+        overview_url = demo.overview_url(stack.base_url, stack.app.config["SECRET_KEY"], installation.id, locale)
         with stack.app.test_request_context(), force_locale(locale):
             print()
             print_tables(documents, label, args.time_zone, sys.stdout)

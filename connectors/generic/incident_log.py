@@ -136,7 +136,7 @@ def read_incidents(source: str | os.PathLike[str] | TextIO, time_zone: str | Zon
     """
     zone = time_zone if isinstance(time_zone, ZoneInfo) else ZoneInfo(time_zone)
     if isinstance(source, (str, os.PathLike)):
-        with open(source, newline="", encoding="ascii") as stream:
+        with open(source, newline="", encoding="utf-8-sig") as stream:
             return _read_stream(stream, zone)
     return _read_stream(source, zone)
 

@@ -36,10 +36,11 @@ DEMO_INSTALLATION_NAME = "Demo: ServiceNow incident log"
 DEMO_STATE_FILE = "demo.json"
 WAIT_TIMEOUT_SECONDS = 900
 
-# Targets of the demo goals: per agent and milestone. Team targets of the count
-# goal are the sum of their agents' targets; the averages have one team target.
+# Targets of the demo goals, per agent and per team. Team values count the
+# tickets while the team held them (ServiceNow assignment groups), so every
+# team gets its own target rather than the sum of its members' targets.
 DEMO_TARGETS = {
-    "tickets_closed": {"user": 10},
+    "tickets_closed": {"user": 10, "team": 30},
     "avg_first_response_time": {"user": 8 * 3600, "team": 8 * 3600},
     "avg_resolution_time": {"user": 72 * 3600, "team": 72 * 3600},
 }
@@ -160,7 +161,8 @@ def ensure_goals(base_url: str, token: str, span: tuple[date, date]) -> list[dic
                 "template": template,
                 "frequency": "custom",
                 "span": {"kind": "dates", "start": span[0].isoformat(), "end": span[1].isoformat()},
-                "contributors": {"kind": "teams", "teams": teams, "team_attribution": "ticket_team"},
+                "contributors": {"kind": "teams", "teams": teams, "team_attribution": "ticket_team",
+                                 "team_basis": "team"},
                 "targets": DEMO_TARGETS[template],
                 "response_credit": "owner",
             }
@@ -179,8 +181,10 @@ def fetch_progress(base_url: str, token: str, goal_id: int) -> dict:
     return answer.json()
 
 
-def overview_url(base_url: str, secret_key: str, installation_id: int) -> str:
-    return f"{base_url}/overview?token={sign_link(secret_key, installation_id, 'manager')}"
+def overview_url(base_url: str, secret_key: str, installation_id: int, locale: str | None = None) -> str:
+    """Return a signed link to the overview page, in ``locale`` when one is given."""
+    url = f"{base_url}/overview?token={sign_link(secret_key, installation_id, 'manager')}"
+    return f"{url}&lang={locale}" if locale else url
 
 
 def run_replay(base_url: str, demo: DemoInstallation, instance_path: Path, show_progress: bool) -> ReplayResult:

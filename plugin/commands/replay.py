@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, TextIO
+from zoneinfo import ZoneInfo
 
 import requests
 
@@ -112,6 +113,12 @@ def replay(log_path: Path, webhook_url: str, secret: str, time_zone: str, batch_
     """
     if not 1 <= batch_size <= 500:
         raise ValueError(f"batch size {batch_size} is invalid: use 1 to 500")
+    if not webhook_url.startswith(("http://", "https://")):
+        raise ValueError(f"URL {webhook_url!r} is invalid: use http://host:port or https://host")
+    try:
+        ZoneInfo(time_zone)
+    except (KeyError, ValueError):
+        raise ValueError(f"time zone {time_zone!r} is unknown: use an IANA name such as Europe/Rome") from None
     events = replay_events(log_path, time_zone)
     key = {"file": _file_digest(log_path), "url": webhook_url, "time_zone": time_zone}
     start = 0 if restart else min(_load_state(state_path, key), len(events))

@@ -92,3 +92,12 @@ def test_unreachable_server_named(installation, small_log, tmp_path, monkeypatch
 
     with pytest.raises(ReplayError, match="is the server at http://127.0.0.1:1/"):
         replay(small_log, "http://127.0.0.1:1/webhooks/generic/1", "secret", ZONE, state_path=tmp_path / "s.json")
+
+
+@pytest.mark.parametrize("url, zone, message", [
+    ("not-a-url/webhooks/generic/1", "Europe/Rome", "URL 'not-a-url/webhooks/generic/1' is invalid"),
+    ("http://127.0.0.1:1/webhooks/generic/1", "Nowhere/Town", "time zone 'Nowhere/Town' is unknown"),
+])
+def test_bad_arguments_named_before_sending(small_log, tmp_path, url, zone, message):
+    with pytest.raises(ValueError, match=message):
+        replay(small_log, url, "secret", zone, state_path=tmp_path / "s.json")
