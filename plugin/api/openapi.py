@@ -52,6 +52,10 @@ OPERATIONS = [
     ("delete", "/api/v1/calendars/{calendar_id}", "Delete a business calendar", None, None, 204),
 ]
 
+# Collection endpoints answer {"items": [...], "page", "per_page", "total"}.
+PAGINATED = {"/api/v1/installations", "/api/v1/users", "/api/v1/teams", "/api/v1/pipelines", "/api/v1/goals",
+             "/api/v1/goals/{goal_id}/audit", "/api/v1/calendars"}
+
 ERROR_STATUSES = {"400": "Malformed request", "401": "Missing or invalid token", "404": "Not found",
                   "422": "Invalid fields"}
 
@@ -81,7 +85,19 @@ def build_document(app: Flask) -> dict:
         if request_schema is not None:
             operation["requestBody"] = {"required": True,
                                         "content": {"application/json": {"schema": request_schema}}}
-        if response_schema is not None:
+        if response_schema is not None and method == "get" and path in PAGINATED:
+            page = {"type": "object", "required": ["items", "page", "per_page", "total"], "properties": {
+                "items": {"type": "array", "items": response_schema},
+                "page": {"type": "integer", "minimum": 1},
+                "per_page": {"type": "integer", "minimum": 1, "maximum": 200},
+                "total": {"type": "integer", "minimum": 0}}}
+            operation["parameters"] = operation.get("parameters", []) + [
+                {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
+                {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200,
+                                                                "default": 50}}]
+            operation["responses"][str(success)] = {"description": "One page of results",
+                                                    "content": {"application/json": {"schema": page}}}
+        elif response_schema is not None:
             operation["responses"][str(success)] = {"description": "Success",
                                                     "content": {"application/json": {"schema": response_schema}}}
         else:

@@ -11,6 +11,7 @@ from ..goals.periods import FREQUENCIES, SPAN_KINDS
 # Ids are database integers; a larger number cannot name a row.
 ID_RANGE = validate.Range(1, 2**63 - 1, error="{input} is not a valid id: ids are whole numbers from 1 to 2^63-1")
 # Targets are counts, or seconds for the duration templates; 10^12 s is over 30,000 years.
+TARGET_UNIT = {"description": "A count of tickets for counts; seconds for durations (28800 = 8 h)."}
 TARGET_RANGE = validate.Range(0, 10**12, error="{input} is out of range: a target is a count, or seconds for times, "
                                               "from 0 to 10^12")
 
@@ -103,7 +104,7 @@ class TargetOverrideSchema(StrictSchema):
     milestone = fields.String(required=True)
     user = fields.Integer(validate=ID_RANGE)
     team = fields.Integer(validate=ID_RANGE)
-    value = fields.Float(required=True, validate=TARGET_RANGE)
+    value = fields.Float(required=True, validate=TARGET_RANGE, metadata=TARGET_UNIT)
 
     @validates_schema
     def _one_contributor(self, data, **_kwargs):
@@ -112,8 +113,8 @@ class TargetOverrideSchema(StrictSchema):
 
 
 class TargetsSchema(StrictSchema):
-    user = fields.Float(validate=TARGET_RANGE)
-    team = fields.Float(validate=TARGET_RANGE)
+    user = fields.Float(validate=TARGET_RANGE, metadata=TARGET_UNIT)
+    team = fields.Float(validate=TARGET_RANGE, metadata=TARGET_UNIT)
     milestones = fields.List(fields.Nested(TargetOverrideSchema), load_default=list)
 
 
@@ -144,7 +145,8 @@ class GoalCreateSchema(StrictSchema):
     include_agent_opened = fields.Boolean(load_default=False)
     metric = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(METRICS))
     aggregation = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(AGGREGATIONS))
-    threshold_seconds = fields.Float(load_default=None, allow_none=True, validate=TARGET_RANGE)
+    threshold_seconds = fields.Float(load_default=None, allow_none=True, validate=TARGET_RANGE,
+                                     metadata={"description": "Seconds, such as 3600 for 1 h."})
     filters = fields.Nested(FiltersSchema, load_default=dict)
     business_hours = fields.Boolean(load_default=False)
     exclude_paused = fields.Boolean(load_default=False)
@@ -153,7 +155,7 @@ class GoalCreateSchema(StrictSchema):
 class TargetChangeSchema(StrictSchema):
     contributor = fields.Integer(required=True, validate=ID_RANGE)
     milestone = fields.String(required=True)
-    value = fields.Float(required=True, validate=TARGET_RANGE)
+    value = fields.Float(required=True, validate=TARGET_RANGE, metadata=TARGET_UNIT)
 
 
 class TargetChangesSchema(StrictSchema):
@@ -175,7 +177,8 @@ class GoalUpdateSchema(StrictSchema):
     team_attribution = fields.String(validate=validate.OneOf(("membership", "ticket_team")))
     business_hours = fields.Boolean()
     exclude_paused = fields.Boolean()
-    threshold_seconds = fields.Float(allow_none=True, validate=TARGET_RANGE)
+    threshold_seconds = fields.Float(allow_none=True, validate=TARGET_RANGE,
+                                     metadata={"description": "Seconds, such as 3600 for 1 h."})
     filters = fields.Nested(FiltersSchema)
     pipelines = fields.Raw()
     template = fields.Raw()
@@ -198,8 +201,8 @@ class ContributorAddSchema(StrictSchema):
 
     user = fields.Integer(required=True)
     team = fields.Integer(load_default=None, allow_none=True, validate=ID_RANGE)
-    target = fields.Float(load_default=None, allow_none=True, validate=TARGET_RANGE)
-    targets = fields.Dict(keys=fields.String(), values=fields.Float(validate=TARGET_RANGE),
+    target = fields.Float(load_default=None, allow_none=True, validate=TARGET_RANGE, metadata=TARGET_UNIT)
+    targets = fields.Dict(keys=fields.String(), values=fields.Float(validate=TARGET_RANGE, metadata=TARGET_UNIT),
                           load_default=dict)
 
 
