@@ -46,11 +46,14 @@ class Story:
         self.plugin = plugin
 
     def customer_ticket(self, key: str, subject: str) -> int:
-        before = self.rt.rest("GET", "/tickets", params={"query": "id > 0", "orderby": "id", "order": "DESC",
+        # The push job creates goal tickets at the same time, so search the Support queue only.
+        support = "Queue = 'Support'"
+        before = self.rt.rest("GET", "/tickets", params={"query": support, "orderby": "id", "order": "DESC",
                                                          "per_page": 1})
         last = int(before["items"][0]["id"]) if before["items"] else 0
         self.rt.mail(key, subject, "Please help.")
-        after = self.rt.rest("GET", "/tickets", params={"query": f"id > {last}", "orderby": "id", "order": "ASC"})
+        after = self.rt.rest("GET", "/tickets", params={"query": f"{support} AND id > {last}", "orderby": "id",
+                                                        "order": "ASC"})
         return int(after["items"][0]["id"])
 
     def customer_reply(self, key: str, ticket_id: int, in_reply_to: str) -> None:
