@@ -65,8 +65,10 @@ def check_prefixed_signature(header_value: str | None, prefix: str, expected_hex
     """
     if not header_value:
         raise SignatureMismatch(f"missing {header_name} header: sign the raw body with the installation's webhook secret")
-    scheme, _, digest = header_value.partition("=")
-    if scheme != prefix or not digest:
+    scheme, separator, digest = header_value.partition("=")
+    if not separator or not digest:
+        raise SignatureMismatch(f"{header_name} must read '{prefix}=<hex digest>': the '{prefix}=' prefix is missing")
+    if scheme != prefix:
         raise SignatureMismatch(f"{header_name} must read '{prefix}=<hex digest>', got scheme {scheme!r}")
     if not hmac.compare_digest(digest.strip().lower().encode("ascii", "replace"), expected_hex.encode("ascii")):
         raise SignatureMismatch(f"{header_name} does not match the body: check the webhook secret")
