@@ -14,6 +14,7 @@ from .goals import (
 )
 from .inbox import InboxEvent
 from .installation import ConnectorState, Installation
+from .notifications import SentNotification
 from .people import Membership, Pipeline, Team, User
 from .tickets import Ticket, TicketEvent
 
@@ -30,6 +31,7 @@ __all__ = [
     "Membership",
     "Milestone",
     "PendingRecompute",
+    "SentNotification",
     "Pipeline",
     "Result",
     "Target",
