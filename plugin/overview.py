@@ -12,7 +12,7 @@ from .db import transaction
 from .links import LinkError, read_link
 from .models import Goal, Installation
 from .services.progress import progress_document
-from .text import format_value, status_label
+from .text import format_measure, status_label
 
 blueprint = Blueprint("overview", __name__, template_folder="templates")
 
@@ -59,8 +59,8 @@ def overview():
                 rows.append({
                     "name": contributor["name"],
                     "kind": contributor["kind"],
-                    "value": format_value(goal.template, cell["value"]),
-                    "target": format_value(goal.template, cell["target"]),
+                    "value": format_measure(document["unit"], cell["value"]),
+                    "target": "-" if cell["target"] is None else format_measure(document["unit"], cell["target"]),
                     "progress": "" if cell["progress"] is None else f"{cell['progress'] * 100:.0f}%",
                     "status": cell["status"],
                     "status_label": status_label(cell["status"]),

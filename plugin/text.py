@@ -34,14 +34,23 @@ def _locale_name(locale: str | None) -> str:
 
 
 def format_value(template: str, value: float | None, locale: str | None = None) -> str:
-    """Format a count as a whole number and a duration in hours with one decimal (``12,5 h`` in Italian).
+    """Format a value of a built-in template; see ``format_measure``."""
+    return format_measure("tickets" if template in COUNT_TEMPLATES else "seconds", value, locale)
 
-    An average without samples reads "no tickets", never 0.
+
+def format_measure(unit: str, value: float | None, locale: str | None = None) -> str:
+    """Format a value by its unit: tickets as a whole number, seconds as hours with one
+    decimal (``12,5 h`` in Italian), percent with one decimal (``87,5 %``).
+
+    A value without samples reads "no tickets", never 0; a count without tickets is 0.
     """
     if value is None:
-        return str(_l("no tickets")) if template not in COUNT_TEMPLATES else "0"
-    if template in COUNT_TEMPLATES:
+        return "0" if unit == "tickets" else str(_l("no tickets"))
+    if unit == "tickets":
         return format_decimal(value, format="#,##0", locale=_locale_name(locale))
+    if unit == "percent":
+        share = Decimal(repr(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+        return f"{format_decimal(share, format='#,##0.0', locale=_locale_name(locale))} %"
     # Round half up, as people do by hand; Babel alone would round half to even.
     hours = Decimal(repr(value / 3600)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
     return f"{format_decimal(hours, format='#,##0.0', locale=_locale_name(locale))} h"

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 import pytest
 
 from plugin.links import sign_link
-from tests.builders import created, member, state, team, user
+from tests.builders import created, member, message, state, team, user
 
 
 @pytest.fixture
@@ -52,3 +52,23 @@ def test_forged_link_is_403(client, installation):
 
 def test_missing_link_is_403(client):
     assert client.get("/overview").status_code == 403
+
+
+def test_overview_formats_by_unit(client, app, installation, post_events, api, clock):
+    clock.set(datetime(2026, 4, 15, tzinfo=timezone.utc))
+    post_events([user("ann"), created("T1", "2026-03-02 09:00", owner="ann"),
+                 message("T1", "2026-03-02 09:30", author="ann"),
+                 created("T2", "2026-03-02 09:00", owner="ann"), message("T2", "2026-03-02 11:00", author="ann")])
+    ann = api.get("/users").get_json()["items"][0]["id"]
+    response = api.post("/goals", json={
+        "name": "Answered within an hour", "template": "custom", "metric": "first_response_time",
+        "aggregation": "share_within", "threshold_seconds": 3600, "frequency": "monthly",
+        "span": {"kind": "year", "year": 2026}, "contributors": {"kind": "users", "users": [ann]},
+        "targets": {"user": 80}})
+    assert response.status_code == 201, response.get_json()
+    token = sign_link(app.config["SECRET_KEY"], installation["id"], "manager")
+
+    page = client.get(f"/overview?token={token}&m{response.get_json()['id']}=2026-03&lang=en").get_data(as_text=True)
+
+    assert "50.0 %" in page
+    assert "80.0 %" in page
