@@ -54,6 +54,19 @@ class Delivery:
     payload: dict[str, Any]
 
 
+def flatten_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    """Turn marshmallow's nested error messages into ``{"events[0].ticket": [...]}``."""
+    flat: dict[str, list[str]] = {}
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            flat.update(flatten_errors(value, f"{prefix}.{key}" if prefix else str(key)))
+    elif isinstance(messages, list) and all(isinstance(item, str) for item in messages):
+        flat[prefix] = list(messages)
+    else:
+        flat[prefix] = [str(messages)]
+    return flat
+
+
 def hmac_sha256_hex(secret: str, body: bytes) -> str:
     return hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
 

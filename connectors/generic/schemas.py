@@ -7,12 +7,13 @@ rejected, so a misspelt field fails loudly instead of being dropped.
 
 from __future__ import annotations
 
-from typing import Any
-
 import re
 from datetime import datetime, timezone
+from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
+
+from ..base import flatten_errors
 
 STATE_CLASSES = ("new", "open", "pending", "resolved", "closed")
 AUTHOR_ROLES = ("agent", "customer", "system", "bot")
@@ -198,16 +199,6 @@ EVENT_SCHEMAS: dict[str, type[EventSchema]] = {
 }
 
 
-def _flatten(messages: Any, prefix: str) -> dict[str, list[str]]:
-    flat: dict[str, list[str]] = {}
-    if isinstance(messages, dict):
-        for key, value in messages.items():
-            flat.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
-    elif isinstance(messages, list) and all(isinstance(item, str) for item in messages):
-        flat[prefix] = list(messages)
-    else:
-        flat[prefix] = [str(messages)]
-    return flat
 
 
 def load_event(raw: Any, path: str = "") -> dict[str, Any]:
@@ -229,4 +220,4 @@ def load_event(raw: Any, path: str = "") -> dict[str, Any]:
     try:
         return schema_class().load(raw)
     except ValidationError as error:
-        raise ValidationError(_flatten(error.messages, path)) from None
+        raise ValidationError(flatten_errors(error.messages, path)) from None

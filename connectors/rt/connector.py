@@ -21,6 +21,7 @@ from ..base import (
     InvalidPayload,
     MalformedPayload,
     check_prefixed_signature,
+    flatten_errors,
     hmac_sha256_hex,
 )
 from ..generic.schemas import load_event
@@ -31,17 +32,6 @@ SIGNATURE_HEADER = "X-Goals-Signature"
 DELIVERY_HEADER = "X-Goals-Delivery"
 
 
-def _flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
-    """Turn marshmallow's nested error messages into ``{"transaction.id": [...]}``."""
-    flat: dict[str, list[str]] = {}
-    if isinstance(messages, dict):
-        for key, value in messages.items():
-            flat.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
-    elif isinstance(messages, list) and all(isinstance(item, str) for item in messages):
-        flat[prefix] = list(messages)
-    else:
-        flat[prefix] = [str(messages)]
-    return flat
 
 
 class RTConnector(Connector):
@@ -72,7 +62,7 @@ class RTConnector(Connector):
         if not isinstance(document, dict):
             raise MalformedPayload("the body must be a JSON object as posted by the RT scrip")
 
-        errors = _flatten(ScripPayloadSchema().validate(document))
+        errors = flatten_errors(ScripPayloadSchema().validate(document))
         if errors:
             first = next(iter(errors))
             raise InvalidPayload(f"invalid RT scrip payload: {first}: {errors[first][0]}", errors)
@@ -87,7 +77,7 @@ class RTConnector(Connector):
         except RTPayloadError as error:
             raise InvalidPayload(str(error), {error.field: [str(error)]}) from None
         except ValidationError as error:
-            messages = _flatten(error.messages)
+            messages = flatten_errors(error.messages)
             first = next(iter(messages))
             raise InvalidPayload(f"invalid RT scrip payload: {first}: {messages[first][0]}", messages) from None
         return [Delivery(delivery_id=document["event_id"], payload=document)]
