@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from flask import Blueprint, current_app, g, render_template, request
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from .db import transaction
 from .links import LinkError, read_link
-from .models import Goal, Installation
+from .models import Goal, Installation, Membership, User
 from .services.progress import progress_document
 from .text import format_measure, status_label
 
@@ -32,6 +33,30 @@ def _current_milestone(goal: Goal, now: datetime, requested: str | None):
     return started[-1] if started else goal.milestones[0]
 
 
+def natural_key(name: str) -> list:
+    """Sort "Group 2" before "Group 10"."""
+    return [(0, int(part), "") if part.isdigit() else (1, 0, part.lower()) for part in re.split(r"(\d+)", name)]
+
+
+def _visible_to(session, installation_id: int, grant, now: datetime):
+    """Return a predicate for the contributor rows an agent may see, or None when every row is visible.
+
+    Admins and managers see every goal. An agent sees their own user goals and the
+    team goals of the teams they belong to now; a link naming no known user shows
+    nothing.
+    """
+    if grant.role != "agent":
+        return None
+    user = session.scalar(select(User).where(User.installation_id == installation_id, User.host_ref == grant.user_ref))
+    if user is None:
+        return lambda contributor: False
+    team_ids = set(session.scalars(select(Membership.team_id).where(
+        Membership.user_id == user.id, Membership.valid_from <= now,
+        or_(Membership.valid_to.is_(None), Membership.valid_to > now))))
+    return lambda contributor: (contributor["user_id"] == user.id if contributor["kind"] == "user"
+                                else contributor["team_id"] in team_ids)
+
+
 @blueprint.get("/overview")
 def overview():
     runtime = current_app.extensions["helpdesk_goals"]
@@ -48,6 +73,7 @@ def overview():
             message = _("This helpdesk is no longer connected to helpdesk-goals: ask your administrator.")
             return render_template("error.html", message=message, title=_("This page cannot be shown")), 404
         g.installation_locale = installation.locale
+        visible = _visible_to(session, installation.id, grant, now)
         goals = session.scalars(select(Goal).where(Goal.installation_id == installation.id).order_by(Goal.id)).all()
         sections = []
         for goal in goals:
@@ -55,6 +81,8 @@ def overview():
             document = progress_document(session, goal, now)
             rows = []
             for contributor in document["contributors"]:
+                if visible is not None and not visible(contributor):
+                    continue
                 cell = next(item for item in contributor["milestones"] if item["milestone"] == milestone.label)
                 rows.append({
                     "name": contributor["name"],
@@ -66,7 +94,9 @@ def overview():
                     "status_label": status_label(cell["status"]),
                     "samples": cell["sample_count"],
                 })
-            rows.sort(key=lambda row: (row["kind"] != "team", row["name"]))
+            if not rows:
+                continue
+            rows.sort(key=lambda row: (row["kind"] != "team", natural_key(row["name"])))
             sections.append({"goal": goal, "milestone": milestone, "rows": rows})
         return render_template("overview.html", installation=installation, sections=sections,
                                title=_("Service goals"))

@@ -72,3 +72,33 @@ def test_overview_formats_by_unit(client, app, installation, post_events, api, c
 
     assert "50.0 %" in page
     assert "80.0 %" in page
+
+
+def test_agent_link_shows_own_rows_only(client, app, installation, post_events, api, clock):
+    clock.set(datetime(2026, 4, 15, tzinfo=timezone.utc))
+    post_events([user("ann"), user("bob"), user("cid"), team("desk"), team("other"),
+                 member("ann", "desk"), member("bob", "desk"), member("cid", "other")])
+    teams = {row["host_ref"]: row["id"] for row in api.get("/teams").get_json()["items"]}
+    response = api.post("/goals", json={
+        "name": "Closed per month", "template": "tickets_closed", "frequency": "monthly",
+        "span": {"kind": "year", "year": 2026}, "contributors": {"kind": "teams", "teams": list(teams.values())},
+        "targets": {"user": 1}})
+    assert response.status_code == 201
+    token = sign_link(app.config["SECRET_KEY"], installation["id"], "agent", user_ref="ann")
+
+    page = client.get(f"/overview?token={token}&lang=en").get_data(as_text=True)
+
+    assert ">Ann<" in page
+    assert ">Desk<" in page
+    assert ">Bob<" not in page
+    assert ">Cid<" not in page
+    assert ">Other<" not in page
+
+
+def test_agent_link_for_unknown_user_shows_nothing(client, app, installation, goal_with_data):
+    token = sign_link(app.config["SECRET_KEY"], installation["id"], "agent", user_ref="nobody")
+
+    page = client.get(f"/overview?token={token}&lang=en").get_data(as_text=True)
+
+    assert "Closed per month" not in page
+    assert "No goals yet." in page
