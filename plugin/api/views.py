@@ -14,7 +14,8 @@ from jobs.enqueue import enqueue_once
 from jobs.recompute import recompute_goal, recompute_pending
 
 from ..db import transaction
-from ..goals.metrics import DIRECTIONS, UNITS
+from ..goals.metrics import DIRECTIONS, TEMPLATES, UNITS
+from ..goals.periods import FREQUENCIES
 from ..models import BusinessCalendarRow, Goal, GoalAudit, GoalContributor, Installation, Membership, Pipeline, Team, User
 from ..services.calendars import CalendarNotFound, create_calendar, delete_calendar, get_calendar, update_calendar
 from ..services.goals import (
@@ -271,9 +272,13 @@ def goals_list():
     query = select(Goal).where(Goal.installation_id == g.installation_id).order_by(Goal.id)
     template = request.args.get("template")
     if template:
+        if template not in TEMPLATES:
+            raise BadRequest(f"template {template!r} is unknown: use one of {', '.join(TEMPLATES)}")
         query = query.where(Goal.template == template)
     frequency = request.args.get("frequency")
     if frequency:
+        if frequency not in FREQUENCIES:
+            raise BadRequest(f"frequency {frequency!r} is unknown: use one of {', '.join(FREQUENCIES)}")
         query = query.where(Goal.frequency == frequency)
     name = request.args.get("name")
     if name:

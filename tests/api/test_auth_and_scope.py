@@ -224,3 +224,14 @@ def test_span_with_too_many_milestones_rejected(api, desk):
 
     assert response.status_code == 422
     assert "at most 1000" in response.get_json()["fields"]["span"][0]
+
+
+@pytest.mark.parametrize("query, message", [
+    ("template=bogus", "template 'bogus' is unknown"),
+    ("frequency=daily", "frequency 'daily' is unknown"),
+])
+def test_unknown_list_filter_is_400(api, query, message):
+    response = api.get(f"/goals?{query}")
+
+    assert response.status_code == 400
+    assert message in response.get_json()["error"]
