@@ -283,9 +283,12 @@ def _apply_initial_targets(session: Session, goal: Goal, targets: dict[str, Any]
             continue
         missing = [m.label for m in goal.milestones if (contributor.id, m.id) not in cells]
         if missing:
+            reason = ""
+            if contributor.kind == "user" and contributor.team_contributor_id is not None:
+                reason = " (every member of a chosen team gets a user goal of their own)"
             errors.add(f"targets.{contributor.kind}",
                        f"{contributor.kind} {contributor.user_id or contributor.team_id} has no target for "
-                       f"{', '.join(missing[:3])}{'...' if len(missing) > 3 else ''}: "
+                       f"{', '.join(missing[:3])}{'...' if len(missing) > 3 else ''}{reason}: "
                        f"give targets.{contributor.kind} for all milestones or one override per milestone")
 
     if errors.found:
