@@ -41,8 +41,8 @@ def natural_key(name: str) -> list:
 def _visible_to(session, installation_id: int, grant, now: datetime):
     """Return a predicate for the contributor rows an agent may see, or None when every row is visible.
 
-    Admins and managers see every goal. An agent sees their own user goals and the
-    team goals of the teams they belong to now; a link naming no known user shows
+    Admins and managers get every goal. An agent gets their own user goals and the
+    team goals of the teams they belong to now. A link naming no known user shows
     nothing.
     """
     if grant.role != "agent":

@@ -1,7 +1,7 @@
 """Apply generic events to the mirror: tickets, timeline, users, teams, memberships.
 
 Every function is idempotent: a ticket event is stored once per ``event_id``, and
-user and team upserts older than what the mirror holds change nothing. Events of
+user and team upserts older than the mirror's copy change nothing. Events of
 a ticket may arrive in any order; the engine orders the timeline when it reads it.
 """
 
@@ -36,7 +36,7 @@ REMOVED_REASONS = {"ticket.merged": "merged", "ticket.deleted": "deleted", "tick
 
 @dataclass
 class Touched:
-    """What a batch of events changed, so that the right milestones are recomputed.
+    """The changes a batch of events made, so that the right milestones are recomputed.
 
     ``ticket_ids``: tickets whose timeline changed. ``people_since``: the earliest
     time from which a user, team or membership change can alter credits.
