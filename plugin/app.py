@@ -69,12 +69,16 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.jinja_env.globals["get_locale"] = get_locale
 
     from .api import blueprint as api_blueprint
+    from .metrics import Metrics
+    from .metrics import blueprint as metrics_blueprint
     from .overview import blueprint as overview_blueprint
     from .webhooks import blueprint as webhooks_blueprint
 
     app.register_blueprint(webhooks_blueprint)
     app.register_blueprint(api_blueprint)
     app.register_blueprint(overview_blueprint)
+    app.register_blueprint(metrics_blueprint)
+    app.extensions["helpdesk_goals_metrics"] = Metrics(runtime)
 
     @app.get("/health")
     def health():

@@ -32,6 +32,8 @@ blueprint = Blueprint("webhooks", __name__)
 
 
 def _error(status: int, message: str, **extra):
+    connector = (request.view_args or {}).get("connector_name", "unknown")
+    current_app.extensions["helpdesk_goals_metrics"].webhook(connector, str(status))
     body = {"error": message, **extra}
     return jsonify(body), status
 
@@ -74,6 +76,7 @@ def receive(connector_name: str, installation_id: int):
         return _error(error.status_code, error.message)
 
     accepted, duplicates = _store(runtime, connector_name, installation_id, deliveries)
+    current_app.extensions["helpdesk_goals_metrics"].webhook(connector_name, "accepted")
     log.info("webhook.accepted connector=%s installation=%s delivery=%s accepted=%s duplicates=%s",
              connector_name, installation_id, delivery_header, accepted, duplicates)
 
