@@ -77,6 +77,7 @@ def _apply_rows(runtime, installation_id: int, row_ids: list[int]) -> int:
             for event in get_connector(row.connector).normalize(json.loads(row.payload)):
                 mirror.apply(event, touched)
             row.processed_at = now
+        mirror.finish()
 
         ticket_times = []
         if touched.ticket_ids:

@@ -60,6 +60,7 @@ class Mirror:
         self._teams: dict[str, Team] = {}
         self._pipelines: dict[str, Pipeline] = {}
         self._tickets: dict[str, Ticket] = {}
+        self._changed_tickets: dict[int, Ticket] = {}
 
     # Lookups that create placeholders, so an event may name an object before its upsert.
 
@@ -199,7 +200,7 @@ class Mirror:
 
         self.session.add(entry)
         self.session.flush()
-        self._refresh_current_fields(ticket)
+        self._changed_tickets[ticket.id] = ticket
         touched.ticket_ids.add(ticket.id)
         return True
 
@@ -225,6 +226,16 @@ class Mirror:
         ticket.channel = event.get("channel")
         ticket.priority = event.get("priority")
         ticket.tags = event.get("tags")
+
+    def finish(self) -> None:
+        """Bring the current fields of every ticket changed since the last call up to date.
+
+        Call it once after a batch of events, before the transaction commits: the
+        cached fields are recomputed once per ticket instead of once per event.
+        """
+        for ticket in self._changed_tickets.values():
+            self._refresh_current_fields(ticket)
+        self._changed_tickets.clear()
 
     def _refresh_current_fields(self, ticket: Ticket) -> None:
         """Set the ticket's state, owner, pipeline and team to the latest timeline values."""
