@@ -2,7 +2,7 @@
 
 A connector checks a delivery's signature on the raw body, splits the body into
 deliveries for the inbox, and later, in a worker, turns each stored delivery into
-generic events (the format in ``docs/events.md``). Everything past ``parse`` sees
+generic events (the format in ``docs/events.md``). Everything past ``parse`` gets
 loaded, typed data, never the raw request.
 """
 

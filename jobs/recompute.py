@@ -83,7 +83,7 @@ def recompute_goal(goal_id: int) -> int:
 def reconcile_installation(installation_id: int) -> int:
     """Fully recompute every open milestone and log each stored value that differed.
 
-    The incremental path should leave nothing to correct; a difference means a
+    The incremental path should leave nothing to correct. A difference means a
     missed webhook or a bug, so it is logged as an error with the ids, then
     overwritten with the full computation. Returns the number of differences.
     """

@@ -23,7 +23,7 @@ class LinkError(ValueError):
 
 @dataclass(frozen=True)
 class PageGrant:
-    """What a valid link allows: one installation, as one host user with one role."""
+    """The access a valid link grants: one installation, as one host user with one role."""
 
     installation_id: int
     user_ref: str | None

@@ -102,7 +102,7 @@ def redis_connection():
     connection = Redis.from_url(REDIS_URL)
     try:
         connection.ping()
-    except Exception as error:  # the suite needs a real Redis; say how to get one
+    except Exception as error:  # the suite needs a real Redis, so the failure tells how to start one
         pytest.fail(f"Redis at {REDIS_URL} does not answer ({error}): start redis-server or set "
                     "HELPDESK_GOALS_TEST_REDIS_URL")
     connection.flushdb()
@@ -159,7 +159,12 @@ def post_events(client, installation):
     """Send events to the generic webhook, signed; returns the response."""
 
     def send(events, secret: str | None = None, raw: bytes | None = None, headers: dict | None = None):
-        body = raw if raw is not None else json.dumps({"events": events} if isinstance(events, list) else events).encode()
+        if raw is not None:
+            body = raw
+        elif isinstance(events, list):
+            body = json.dumps({"events": events}).encode()
+        else:
+            body = json.dumps(events).encode()
         all_headers = {"Content-Type": "application/json",
                        "X-Goals-Signature": sign(secret or installation["secret"], body)}
         all_headers.update(headers or {})

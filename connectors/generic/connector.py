@@ -48,11 +48,11 @@ class GenericConnector(Connector):
             raw_events = document["events"]
             if set(document) != {"events"}:
                 extra = sorted(set(document) - {"events"})
-                raise InvalidPayload(f"unknown top-level fields {extra}: a batch holds only 'events'")
+                raise InvalidPayload(f"unknown top-level fields {extra}: a batch contains only 'events'")
             if not isinstance(raw_events, list) or not raw_events:
                 raise InvalidPayload("events must be a non-empty list of event objects")
             if len(raw_events) > MAX_EVENTS:
-                raise InvalidPayload(f"a batch holds at most {MAX_EVENTS} events, got {len(raw_events)}: split it")
+                raise InvalidPayload(f"a batch contains at most {MAX_EVENTS} events, got {len(raw_events)}: split it")
             paths = [f"events[{index}]" for index in range(len(raw_events))]
         else:
             raw_events = [document]

@@ -1,6 +1,6 @@
 """The OpenAPI 3 document of ``/api/v1``, built from the marshmallow schemas.
 
-Each operation is listed in ``OPERATIONS`` with the schemas it reads and writes;
+Each operation is listed in ``OPERATIONS`` with the schemas it reads and writes.
 ``build_document`` adds only operations whose route the app really serves, and a
 test checks that every API route has an entry.
 """
@@ -52,7 +52,7 @@ OPERATIONS = [
     ("delete", "/api/v1/calendars/{calendar_id}", "Delete a business calendar", None, None, 204),
 ]
 
-# Collection endpoints answer {"items": [...], "page", "per_page", "total"}.
+# Collection endpoints return {"items": [...], "page", "per_page", "total"}.
 PAGINATED = {"/api/v1/installations", "/api/v1/users", "/api/v1/teams", "/api/v1/pipelines", "/api/v1/goals",
              "/api/v1/goals/{goal_id}/audit", "/api/v1/calendars"}
 

@@ -31,7 +31,7 @@ TIMEOUT_SECONDS = 30
 
 
 class ReplayError(RuntimeError):
-    """The server rejected a batch or stayed unreachable; the message says which batch and why."""
+    """The server rejected a batch or stayed unreachable; the message names the batch and the reason."""
 
 
 @dataclass(frozen=True)

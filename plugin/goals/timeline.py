@@ -2,7 +2,7 @@
 
 The engine never trusts a host's summary fields (first close time, "answered"
 flags); it walks the stored events in time order and derives every fact itself,
-so late or reordered webhook deliveries give the same answer as ordered ones.
+so late or reordered webhook deliveries give the same result as ordered ones.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 The incremental path (after webhooks) and the full recompute (daily, and on goal
 creation) both call ``compute_milestone``, so they give the same numbers by
-construction; ``reconcile_installation`` checks that the stored values agree.
+construction. ``reconcile_installation`` checks that the stored values agree.
 """
 
 from __future__ import annotations
@@ -326,8 +326,9 @@ def recompute_milestone(session: Session, goal: Goal, milestone: Milestone, inst
     """Recompute and store one milestone unless it is frozen; freeze it when its time has come.
 
     Returns None for a frozen milestone, which is never recomputed unless ``force``,
-    and the final values for one frozen by this call. Past its freeze time (end plus grace window) a milestone that has results is
-    frozen as it stands, so an event delivered after the grace window changes
+    and the final values for one frozen by this call. Past its freeze time (end
+    plus grace window) a milestone that has results is frozen without another
+    computation, so an event delivered after the grace window changes
     nothing even when it happened before the end. A milestone computed for the
     first time after its freeze time is computed once from the mirror as it is,
     then frozen: this is how a goal created for a past period gets its numbers.
@@ -352,7 +353,7 @@ def lock_milestone(session: Session, milestone: Milestone) -> None:
 
     Two workers may compute one milestone at once (a goal's first computation and
     a webhook's mark). A no-op update takes the row lock on PostgreSQL and the
-    database write lock on SQLite, so the second waits and then sees the first's
+    database write lock on SQLite, so the second waits, then reads the first's
     results and freeze instead of inserting the same results again.
     """
     session.execute(update(Milestone).where(Milestone.id == milestone.id).values(frozen_at=Milestone.frozen_at))
@@ -422,7 +423,7 @@ def mark_milestones(session: Session, installation_id: int, ticket_times: Iterab
                     people_since: datetime | None) -> int:
     """Mark the open milestones whose results a change can alter; return how many were marked.
 
-    A ticket's samples only fall at its own event times, so a milestone that holds
+    A ticket's samples only fall at its own event times, so a milestone that contains
     none of them cannot change. A user, team or membership change can alter any
     open milestone that ends after it.
     """

@@ -1,6 +1,6 @@
 """Create, change and delete goals, checking every domain rule at once.
 
-The API validates the shape of a request with marshmallow; this module checks the
+The API validates the shape of a request with marshmallow. This module checks the
 rules that need the database (names, ids, targets per milestone) and raises
 ``GoalRuleError`` with every problem found, keyed by field.
 """
@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 
 GOAL_ROLES = ("agent", "manager", "admin")
 
-# Every milestone is recomputed on events and holds a target per contributor;
+# Every milestone is recomputed on events and has a target per contributor.
 # 1,000 covers 19 years of weekly milestones.
 MAX_MILESTONES = 1000
 

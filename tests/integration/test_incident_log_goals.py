@@ -1,6 +1,6 @@
 """The three built-in goals on the real incident log match an independent computation.
 
-The log goes once per module through the real webhook endpoint; the expected
+The log goes once per module through the real webhook endpoint. The expected
 figures come from ``tests/reference/incident_log_reference.py``, which reads the
 CSV rows directly and shares no code with the replay or the engine.
 """

@@ -35,7 +35,7 @@ class BurstWorker(SimpleWorker):
     """A worker without the command channel.
 
     RQ's pub/sub listener thread may need up to 60 s to notice the stop of a
-    burst run; remote commands (stop, kill) are not needed in these tests.
+    burst run, and remote commands (stop, kill) are not needed in these tests.
     """
 
     def subscribe(self):
